@@ -1,0 +1,5 @@
+"""``python -m muselab`` runs the command line."""
+
+from muselab.cli.main import main
+
+main()

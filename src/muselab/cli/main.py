@@ -1,0 +1,243 @@
+"""The ``muselab`` command line: parse, call the Python API, format the result.
+
+Every user mistake becomes one line on stderr (``muselab: error: ...``) and a non-zero exit
+status; no traceback.  Set ``MUSELAB_DEBUG=1`` to see tracebacks while developing.
+
+Exit status: 0 success, 1 a muselab error (bad input, unreadable file, ...), 2 a usage
+error (unknown option, bad option value), 70 an internal error (a bug: please report it),
+130 interrupted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import sys
+import warnings
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from muselab.errors import InvalidInputError, MuselabError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="muselab",
+    help="Create, analyse and recommend music with AI.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+_out = Console(highlight=False, soft_wrap=True)
+_err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+EXIT_ERROR = 1
+EXIT_INTERNAL = 70
+EXIT_INTERRUPTED = 130
+
+
+def _fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
+    first = " ".join(str(message).split()) or "unknown error"
+    _err.print(f"muselab: error: {first}", markup=False)
+    raise SystemExit(code)
+
+
+def _warning_line(message: warnings.WarningMessage | Warning | str) -> None:
+    text = " ".join(str(message).split())
+    _err.print(f"muselab: warning: {text}", markup=False)
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: object = None,
+    line: str | None = None,
+) -> None:
+    _warning_line(message)
+
+
+@app.command()
+def compose(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write into (created if missing).")] = Path("out"),
+    generator: Annotated[
+        str | None, typer.Option("--generator", "-g", help="Generator name (see `muselab generators`).")
+    ] = None,
+    style: Annotated[str | None, typer.Option(help="Style, e.g. reel, jig, waltz, hornpipe.")] = None,
+    bars: Annotated[int, typer.Option(help="Length in bars.")] = 16,
+    key: Annotated[str | None, typer.Option(help="Key, e.g. 'D major', 'A minor', 'F#m'.")] = None,
+    meter: Annotated[str | None, typer.Option(help="Meter, e.g. 4/4, 3/4, 6/8.")] = None,
+    tempo: Annotated[float | None, typer.Option(help="Tempo in quarter notes per minute.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed: the same seed gives the same piece.")] = None,
+    temperature: Annotated[float, typer.Option(help="Sampling temperature for learned models.")] = 1.0,
+    count: Annotated[int, typer.Option(help="How many pieces (seeds seed, seed+1, ...).")] = 1,
+    formats: Annotated[
+        str, typer.Option("--formats", "-f", help="Comma-separated: mid,wav,flac,svg,png,musicxml,json.")
+    ] = "mid,wav,svg,png",
+    soundfont: Annotated[str | None, typer.Option(help="SoundFont (.sf2) for audio output.")] = None,
+) -> None:
+    """Compose new pieces and write them in the chosen formats."""
+    from muselab.export import export, parse_formats
+    from muselab.generate import DEFAULT_GENERATOR, ComposeOptions, get_generator
+
+    if not 1 <= count <= 10000:
+        raise InvalidInputError(f"--count must be 1..10000, got {count}")
+    fmts = parse_formats(formats)
+    name = generator or DEFAULT_GENERATOR
+    if seed is None:
+        seed = random.SystemRandom().randrange(1_000_000)
+    base = ComposeOptions(
+        bars=bars, key=key, meter=meter, tempo=tempo, style=style, seed=seed, temperature=temperature
+    )
+    gen = get_generator(name)
+    _ensure_folder(out)
+    written: list[Path] = []
+    with _progress(count > 1) as progress:
+        task = progress.add_task("composing", total=count)
+        for i in range(count):
+            opts = ComposeOptions.from_dict({**base.to_dict(), "seed": seed + i})
+            score = gen.generate(opts)
+            written += export(score, out, f"{name}-{seed + i}", fmts, soundfont=soundfont)
+            progress.advance(task)
+    for p in written:
+        _out.print(str(p), markup=False)
+
+
+@app.command()
+def render(
+    file: Annotated[Path, typer.Argument(help="MIDI, MusicXML, ABC or JSON score.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output: .wav, .flac, .svg or .png.")],
+    soundfont: Annotated[str | None, typer.Option(help="SoundFont (.sf2) for audio output.")] = None,
+) -> None:
+    """Render a score to audio (WAV/FLAC), sheet music (SVG) or a piano roll (PNG)."""
+    from muselab import io
+    from muselab.export import export_one
+
+    if out.suffix.lower() not in (".wav", ".flac", ".svg", ".png"):
+        raise InvalidInputError(f"--out must end in .wav, .flac, .svg or .png, got {str(out)!r}")
+    score = io.load(file)
+    for p in export_one(score, out, soundfont=soundfont):
+        _out.print(str(p), markup=False)
+
+
+@app.command()
+def info(
+    file: Annotated[Path, typer.Argument(help="MIDI, MusicXML, ABC or JSON score.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Show tracks, notes, duration, tempo, meter and key of a score."""
+    from muselab import io
+
+    repairs: list[str] = []
+    score = io.load(file, repairs=repairs)
+    summary = {"file": str(file), **score.summary(), "repairs": repairs}
+    if as_json:
+        _out.print(json.dumps(summary, indent=2), markup=False)
+        return
+    table = Table(title=str(file), show_header=False)
+    for k in ("title", "notes", "duration_seconds", "duration_beats", "tempo_qpm", "meter", "key", "chords"):
+        table.add_row(k.replace("_", " "), str(summary[k]))
+    _out.print(table)
+    tracks = Table("#", "track", "program", "drums", "notes")
+    for i, t in enumerate(score.tracks):
+        tracks.add_row(str(i), t.name, str(t.program), "yes" if t.is_drum else "", str(len(t.notes)))
+    _out.print(tracks)
+    for r in repairs:
+        _out.print(f"repaired: {r}", markup=False)
+
+
+@app.command()
+def convert(
+    src: Annotated[Path, typer.Argument(metavar="IN", help="MIDI, MusicXML, ABC or JSON score.")],
+    dst: Annotated[Path, typer.Argument(metavar="OUT", help="MIDI, MusicXML or JSON output.")],
+) -> None:
+    """Convert a score between formats (MIDI, MusicXML, ABC in; MIDI, MusicXML, JSON out)."""
+    from muselab import io
+
+    score = io.load(src)
+    _out.print(str(io.save(score, dst)), markup=False)
+
+
+@app.command()
+def generators() -> None:
+    """List the available generators."""
+    from muselab.generate import DEFAULT_GENERATOR, available_generators
+
+    for g in available_generators():
+        _out.print(g + ("  (default)" if g == DEFAULT_GENERATOR else ""), markup=False)
+
+
+def _ensure_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError) as exc:
+        raise InvalidInputError(f"--out {str(folder)!r} exists and is not a folder") from exc
+    except PermissionError as exc:
+        raise InvalidInputError(f"cannot create folder {str(folder)!r}: permission denied") from exc
+    if not os.access(folder, os.W_OK):
+        raise InvalidInputError(f"cannot write to folder {str(folder)!r}: permission denied")
+
+
+def _progress(enabled: bool) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=_err,
+        disable=not enabled,
+        transient=True,
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``muselab`` script."""
+    debug = bool(os.environ.get("MUSELAB_DEBUG"))
+    warnings.showwarning = _show_warning
+    args = list(sys.argv[1:] if argv is None else argv) or ["--help"]
+    try:
+        code = app(args=args, prog_name="muselab", standalone_mode=False)
+    except typer.Exit as exc:
+        code = exc.exit_code
+    except typer.Abort:
+        _fail("interrupted", EXIT_INTERRUPTED)
+    except typer.TyperException as exc:
+        # Click-style usage errors (unknown option, bad option value): one line, exit 2.
+        fmt = getattr(exc, "format_message", None)
+        message = fmt() if callable(fmt) else str(exc)
+        ctx = getattr(exc, "ctx", None)
+        where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+        _fail(f"{message}{where}", int(getattr(exc, "exit_code", 2)))
+    except MuselabError as exc:
+        if debug:
+            raise
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        _fail("interrupted", EXIT_INTERRUPTED)
+    except OSError as exc:
+        if debug:
+            raise
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        _fail(f"{exc.strerror or exc}{where}")
+    except Exception as exc:
+        if debug:
+            raise
+        _fail(
+            f"internal error: {type(exc).__name__}: {exc} "
+            "(a bug in muselab; rerun with MUSELAB_DEBUG=1 and report the traceback)",
+            EXIT_INTERNAL,
+        )
+    if isinstance(code, int) and code:
+        raise SystemExit(code)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(sys.argv[1:])

@@ -1,0 +1,48 @@
+"""Generators by name, as the CLI and the web layer ask for them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from muselab.errors import InvalidInputError
+from muselab.generate.base import Generator
+
+__all__ = ["DEFAULT_GENERATOR", "available_generators", "get_generator"]
+
+
+def _rules() -> Generator:
+    from muselab.generate.rules import RuleComposer
+
+    return RuleComposer()
+
+
+def _markov() -> Generator:
+    from muselab.generate.markov import MarkovGenerator
+
+    return MarkovGenerator.default()
+
+
+_FACTORIES: dict[str, Callable[[], Generator]] = {"markov": _markov, "rules": _rules}
+
+DEFAULT_GENERATOR = "markov"
+"""The generator ``muselab compose`` uses when none is named: the shipped folk-tune model."""
+
+
+def available_generators() -> list[str]:
+    """Names accepted by :func:`get_generator`."""
+    return sorted(_FACTORIES)
+
+
+def get_generator(name: str = DEFAULT_GENERATOR) -> Generator:
+    """The ready-to-use generator called ``name`` (shipped checkpoints are loaded once).
+
+    Raises
+    ------
+    InvalidInputError
+        ``name`` is not one of :func:`available_generators`.
+    """
+    if name not in _FACTORIES:
+        raise InvalidInputError(
+            f"unknown generator {name!r}; choose one of {', '.join(available_generators())}"
+        )
+    return _FACTORIES[name]()
