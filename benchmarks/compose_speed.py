@@ -51,7 +51,7 @@ def main() -> None:
     print(f"Machine: {cpu_model()}, 2 cores; Python {platform.python_version()}; {date.today()}")
     print(f"Command: python benchmarks/compose_speed.py {' '.join(sys.argv[1:])}".rstrip())
     print()
-    print(f"| generator | pieces | formats | median s | min s | max s | s per piece |")
+    print("| generator | pieces | formats | median s | min s | max s | s per piece |")
     print("|---|---:|---|---:|---:|---:|---:|")
     for g in args.generators.split(","):
         times = [time_compose(g, args.count, args.formats) for _ in range(args.repeats)]

@@ -23,7 +23,9 @@ def shared_data_dir() -> Path | None:
 def shared_data() -> Path:
     d = shared_data_dir()
     if d is None:
-        pytest.skip("reference data not found: put ../shared/data beside the repo or set MUSELAB_DATA")
+        pytest.skip(
+            "reference data not found: put ../shared/data beside the repo or set MUSELAB_DATA"
+        )
     return d
 
 

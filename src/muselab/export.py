@@ -34,7 +34,9 @@ def parse_formats(text: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def export_one(score: Score, path: str | os.PathLike[str], *, soundfont: str | None = None) -> list[Path]:
+def export_one(
+    score: Score, path: str | os.PathLike[str], *, soundfont: str | None = None
+) -> list[Path]:
     """Write ``score`` to ``path`` in the format its extension names; return the files written."""
     p = Path(path)
     ext = p.suffix.lower().lstrip(".")

@@ -40,7 +40,19 @@ def test_compose_writes_midi_and_same_seed_same_piece(
     a, b = tmp_path / "a", tmp_path / "b"
     for d in (a, b):
         code, out, err = run(
-            ["compose", "-g", generator, "--out", str(d), "--seed", "7", "--formats", "mid", "--bars", "8"],
+            [
+                "compose",
+                "-g",
+                generator,
+                "--out",
+                str(d),
+                "--seed",
+                "7",
+                "--formats",
+                "mid",
+                "--bars",
+                "8",
+            ],
             capsys,
         )
         assert code == 0, err
@@ -50,9 +62,23 @@ def test_compose_writes_midi_and_same_seed_same_piece(
     assert sum(m.type == "note_on" and m.velocity > 0 for t in mid.tracks for m in t) > 16
 
 
-def test_compose_count_gives_different_pieces(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_compose_count_gives_different_pieces(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, err = run(
-        ["compose", "-g", "markov", "--out", str(tmp_path), "--seed", "1", "--count", "3", "-f", "mid,json"],
+        [
+            "compose",
+            "-g",
+            "markov",
+            "--out",
+            str(tmp_path),
+            "--seed",
+            "1",
+            "--count",
+            "3",
+            "-f",
+            "mid,json",
+        ],
         capsys,
     )
     assert code == 0, err
@@ -63,8 +89,26 @@ def test_compose_count_gives_different_pieces(tmp_path: Path, capsys: pytest.Cap
 
 
 def test_info_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    run(["compose", "-g", "rules", "--out", str(tmp_path), "--seed", "3", "-f", "mid", "--key", "D major",
-         "--meter", "3/4", "--tempo", "90"], capsys)
+    run(
+        [
+            "compose",
+            "-g",
+            "rules",
+            "--out",
+            str(tmp_path),
+            "--seed",
+            "3",
+            "-f",
+            "mid",
+            "--key",
+            "D major",
+            "--meter",
+            "3/4",
+            "--tempo",
+            "90",
+        ],
+        capsys,
+    )
     code, out, err = run(["info", str(tmp_path / "rules-3.mid"), "--json"], capsys)
     assert code == 0, err
     info = json.loads(out)
@@ -72,11 +116,28 @@ def test_info_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert info["key"] == "D major"
     assert info["tempo_qpm"] == pytest.approx(90, abs=0.01)
     assert info["notes"] > 0
-    assert [t["name"] for t in info["tracks"]][0] == "Melody"
+    assert info["tracks"][0]["name"] == "Melody"
 
 
-def test_convert_midi_to_musicxml_and_back(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    run(["compose", "-g", "rules", "--out", str(tmp_path), "--seed", "5", "-f", "mid", "--bars", "4"], capsys)
+def test_convert_midi_to_musicxml_and_back(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(
+        [
+            "compose",
+            "-g",
+            "rules",
+            "--out",
+            str(tmp_path),
+            "--seed",
+            "5",
+            "-f",
+            "mid",
+            "--bars",
+            "4",
+        ],
+        capsys,
+    )
     src = tmp_path / "rules-5.mid"
     code, _, err = run(["convert", str(src), str(tmp_path / "x.musicxml")], capsys)
     assert code == 0, err
@@ -119,7 +180,9 @@ def test_not_a_midi_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert_one_line_error(code, err, "empty.mid")
 
 
-def test_unwritable_output_leaves_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_unwritable_output_leaves_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     if os.geteuid() == 0:
         blocker = tmp_path / "file"
         blocker.write_text("x")
@@ -134,7 +197,9 @@ def test_unwritable_output_leaves_nothing(tmp_path: Path, capsys: pytest.Capture
     assert list(ro.iterdir()) == []
 
 
-def test_failed_render_leaves_no_partial_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_failed_render_leaves_no_partial_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     src = tmp_path / "in.mid"
     src.write_bytes(b"MThd\x00\x00\x00\x06\x00\x01")  # truncated header
     code, _, err = run(["render", str(src), "--out", str(tmp_path / "out.wav")], capsys)

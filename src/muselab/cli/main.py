@@ -67,22 +67,36 @@ def _show_warning(
 
 @app.command()
 def compose(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write into (created if missing).")] = Path("out"),
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder to write into (created if missing).")
+    ] = Path("out"),
     generator: Annotated[
-        str | None, typer.Option("--generator", "-g", help="Generator name (see `muselab generators`).")
+        str | None,
+        typer.Option("--generator", "-g", help="Generator name (see `muselab generators`)."),
     ] = None,
-    style: Annotated[str | None, typer.Option(help="Style, e.g. reel, jig, waltz, hornpipe.")] = None,
+    style: Annotated[
+        str | None, typer.Option(help="Style, e.g. reel, jig, waltz, hornpipe.")
+    ] = None,
     bars: Annotated[int, typer.Option(help="Length in bars.")] = 16,
     key: Annotated[str | None, typer.Option(help="Key, e.g. 'D major', 'A minor', 'F#m'.")] = None,
     meter: Annotated[str | None, typer.Option(help="Meter, e.g. 4/4, 3/4, 6/8.")] = None,
     tempo: Annotated[float | None, typer.Option(help="Tempo in quarter notes per minute.")] = None,
-    seed: Annotated[int | None, typer.Option(help="Random seed: the same seed gives the same piece.")] = None,
-    temperature: Annotated[float, typer.Option(help="Sampling temperature for learned models.")] = 1.0,
+    seed: Annotated[
+        int | None, typer.Option(help="Random seed: the same seed gives the same piece.")
+    ] = None,
+    temperature: Annotated[
+        float, typer.Option(help="Sampling temperature for learned models.")
+    ] = 1.0,
     count: Annotated[int, typer.Option(help="How many pieces (seeds seed, seed+1, ...).")] = 1,
     formats: Annotated[
-        str, typer.Option("--formats", "-f", help="Comma-separated: mid,wav,flac,svg,png,musicxml,json.")
+        str,
+        typer.Option(
+            "--formats", "-f", help="Comma-separated: mid,wav,flac,svg,png,musicxml,json."
+        ),
     ] = "mid,wav,svg,png",
-    soundfont: Annotated[str | None, typer.Option(help="SoundFont (.sf2) for audio output.")] = None,
+    soundfont: Annotated[
+        str | None, typer.Option(help="SoundFont (.sf2) for audio output.")
+    ] = None,
 ) -> None:
     """Compose new pieces and write them in the chosen formats."""
     from muselab.export import export, parse_formats
@@ -95,7 +109,13 @@ def compose(
     if seed is None:
         seed = random.SystemRandom().randrange(1_000_000)
     base = ComposeOptions(
-        bars=bars, key=key, meter=meter, tempo=tempo, style=style, seed=seed, temperature=temperature
+        bars=bars,
+        key=key,
+        meter=meter,
+        tempo=tempo,
+        style=style,
+        seed=seed,
+        temperature=temperature,
     )
     gen = get_generator(name)
     _ensure_folder(out)
@@ -115,7 +135,9 @@ def compose(
 def render(
     file: Annotated[Path, typer.Argument(help="MIDI, MusicXML, ABC or JSON score.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output: .wav, .flac, .svg or .png.")],
-    soundfont: Annotated[str | None, typer.Option(help="SoundFont (.sf2) for audio output.")] = None,
+    soundfont: Annotated[
+        str | None, typer.Option(help="SoundFont (.sf2) for audio output.")
+    ] = None,
 ) -> None:
     """Render a score to audio (WAV/FLAC), sheet music (SVG) or a piano roll (PNG)."""
     from muselab import io
@@ -143,12 +165,23 @@ def info(
         _out.print(json.dumps(summary, indent=2), markup=False)
         return
     table = Table(title=str(file), show_header=False)
-    for k in ("title", "notes", "duration_seconds", "duration_beats", "tempo_qpm", "meter", "key", "chords"):
+    for k in (
+        "title",
+        "notes",
+        "duration_seconds",
+        "duration_beats",
+        "tempo_qpm",
+        "meter",
+        "key",
+        "chords",
+    ):
         table.add_row(k.replace("_", " "), str(summary[k]))
     _out.print(table)
     tracks = Table("#", "track", "program", "drums", "notes")
     for i, t in enumerate(score.tracks):
-        tracks.add_row(str(i), t.name, str(t.program), "yes" if t.is_drum else "", str(len(t.notes)))
+        tracks.add_row(
+            str(i), t.name, str(t.program), "yes" if t.is_drum else "", str(len(t.notes))
+        )
     _out.print(tracks)
     for r in repairs:
         _out.print(f"repaired: {r}", markup=False)

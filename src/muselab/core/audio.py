@@ -35,13 +35,17 @@ class Audio:
 
     def __post_init__(self) -> None:
         if not isinstance(self.samples, np.ndarray):
-            raise InvalidInputError(f"samples must be a NumPy array, got {type(self.samples).__name__}")
+            raise InvalidInputError(
+                f"samples must be a NumPy array, got {type(self.samples).__name__}"
+            )
         if self.samples.ndim not in (1, 2):
             raise InvalidInputError(
                 f"samples must have shape (n,) or (n, channels), got shape {self.samples.shape}"
             )
         if not np.issubdtype(self.samples.dtype, np.floating):
-            raise InvalidInputError(f"samples must be floating point, got dtype {self.samples.dtype}")
+            raise InvalidInputError(
+                f"samples must be floating point, got dtype {self.samples.dtype}"
+            )
         if isinstance(self.sample_rate, bool) or not isinstance(self.sample_rate, int | np.integer):
             raise InvalidInputError(f"sample_rate must be an integer, got {self.sample_rate!r}")
         if not 1000 <= int(self.sample_rate) <= 384000:

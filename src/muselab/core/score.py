@@ -133,7 +133,9 @@ class TempoChange:
     def __post_init__(self) -> None:
         _check_int("tempo tick", self.tick, 0)
         if not (isinstance(self.qpm, int | float) and 1.0 <= float(self.qpm) <= 1000.0):
-            raise InvalidInputError(f"tempo must be 1..1000 quarter notes per minute, got {self.qpm!r}")
+            raise InvalidInputError(
+                f"tempo must be 1..1000 quarter notes per minute, got {self.qpm!r}"
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +223,7 @@ class KeySignature:
 
     @classmethod
     def parse(cls, text: str, tick: int = 0) -> KeySignature:
-        """Parse ``"A minor"``, ``"Am"``, ``"F#"``, ``"Bb major"`` or ``"c#"`` (lower case = minor)."""
+        """Parse ``"A minor"``, ``"Am"``, ``"F#"``, ``"Bb major"`` or ``"c#"`` (lower: minor)."""
         t = text.strip()
         m = re.fullmatch(r"([A-Ga-g])(#{1,2}|b{1,2}|-)?\s*(major|minor|maj|min|m|M)?", t)
         if not m:

@@ -57,7 +57,11 @@ class ComposeOptions:
     temperature: float = 1.0
 
     def __post_init__(self) -> None:
-        if isinstance(self.bars, bool) or not isinstance(self.bars, int) or not 1 <= self.bars <= MAX_BARS:
+        if (
+            isinstance(self.bars, bool)
+            or not isinstance(self.bars, int)
+            or not 1 <= self.bars <= MAX_BARS
+        ):
             raise InvalidInputError(f"bars must be an integer 1..{MAX_BARS}, got {self.bars!r}")
         if self.key is not None:
             KeySignature.parse(self.key)

@@ -39,7 +39,9 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     try:
         fd, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix, dir=folder)
     except PermissionError as exc:
-        raise InvalidInputError(f"cannot write to folder {str(folder)!r}: permission denied") from exc
+        raise InvalidInputError(
+            f"cannot write to folder {str(folder)!r}: permission denied"
+        ) from exc
     os.close(fd)
     tmp = Path(name)
     try:
