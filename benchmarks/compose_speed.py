@@ -9,6 +9,7 @@ several times, and prints a Markdown table of the median and the spread.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
 import subprocess
@@ -50,6 +51,8 @@ def main() -> None:
     args = ap.parse_args()
     print(f"Machine: {cpu_model()}, 2 cores; Python {platform.python_version()}; {date.today()}")
     print(f"Command: python benchmarks/compose_speed.py {' '.join(sys.argv[1:])}".rstrip())
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"Load average at start (1/5/15 min): {load}; the times include that contention.")
     print()
     print("| generator | pieces | formats | median s | min s | max s | s per piece |")
     print("|---|---:|---|---:|---:|---:|---:|")

@@ -214,8 +214,10 @@ def test_score_transpose_moves_chords_and_key() -> None:
         chords=[ChordSymbol(0, 480, "D:maj")],
     )
     t = s.transpose(-1)
-    assert t.chords[0].label == "C#:maj"  # lead-sheet spelling: no key is passed (yet)
     assert t.key_signatures[0].name == "Db major"
+    assert t.chords[0].label == "Db:maj"  # roots are spelled in the new key
+    assert s.transpose(1).chords[0].label == "Eb:maj"
+
 
 
 @pytest.mark.parametrize(

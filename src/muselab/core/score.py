@@ -299,7 +299,7 @@ class Track:
         return max((n.end for n in self.notes), default=0)
 
 
-def _check_sorted_unique(name: str, events: Sequence[object]) -> None:
+def _check_sorted(name: str, events: Sequence[object]) -> None:
     ticks = [getattr(e, "tick") for e in events]  # noqa: B009
     if ticks != sorted(ticks):
         raise InvalidInputError(f"{name} must be sorted by tick, got ticks {ticks}")
@@ -355,7 +355,7 @@ class Score:
             for e in events:
                 if not isinstance(e, kind):
                     raise InvalidInputError(f"{name} must hold {kind.__name__} objects, got {e!r}")
-            _check_sorted_unique(name, events)
+            _check_sorted(name, events)
         for c in self.chords:
             if not isinstance(c, ChordSymbol):
                 raise InvalidInputError(f"chords must hold ChordSymbol objects, got {c!r}")
@@ -505,12 +505,15 @@ class Score:
                     )
                 moved.append(dataclasses.replace(n, pitch=p))
             t.notes = moved
-        out.chords = [
-            dataclasses.replace(c, label=transpose_label(c.label, semitones)) for c in out.chords
-        ]
         from muselab.theory.keys import transpose_key
 
         out.key_signatures = [transpose_key(k, semitones) for k in out.key_signatures]
+        out.chords = [  # spell the new roots in the new key (F#:maj in D major, not Gb:maj)
+            dataclasses.replace(
+                c, label=transpose_label(c.label, semitones, key=out.key_at(c.onset))
+            )
+            for c in out.chords
+        ]
         return out
 
     def resample(self, ticks_per_beat: int) -> Score:

@@ -667,6 +667,9 @@ def _voices(notes: list[Note], tpb: int) -> list[list[tuple[Fraction, Fraction, 
 
 def _general_note(m21: Any, dur: Fraction, pitches: list[int]) -> Any:
     el = m21.note.Note(pitches[0]) if len(pitches) == 1 else m21.chord.Chord(pitches)
+    for p in el.pitches:  # music21 spells MIDI numbers with explicit naturals: drop them
+        if p.accidental is not None and p.accidental.alter == 0:
+            p.accidental = None
     el.duration = m21.duration.Duration(dur)
     return el
 
