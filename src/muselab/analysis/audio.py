@@ -1,0 +1,311 @@
+"""Full analysis of a recording: :func:`analyze_audio`.
+
+The pipeline decodes to mono 22050 Hz (:mod:`~muselab.analysis.loader`), computes the
+shared frame features once (:mod:`~muselab.analysis.frames`), then runs the tasks on
+them: tempo and beats (:mod:`~muselab.analysis.beats`), meter and downbeats
+(:mod:`~muselab.analysis.meter`), key and key changes (:mod:`~muselab.analysis.key`),
+chords (:mod:`~muselab.analysis.chords`), melody (:mod:`~muselab.analysis.melody`) and
+loudness (:mod:`~muselab.analysis.loudness`).
+
+Silence, clips shorter than a second and empty files give a valid
+:class:`~muselab.analysis.schema.AnalysisResult` with empty lists and a warning; files
+that cannot be decoded raise a :class:`~muselab.errors.CorruptFileError`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from muselab.analysis import beats as _beats
+from muselab.analysis import chords as _chords
+from muselab.analysis import key as _key
+from muselab.analysis import loudness as _loud
+from muselab.analysis import meter as _meter
+from muselab.analysis.frames import (
+    CQT_HOP,
+    HOP,
+    MIDI_LO,
+    Frames,
+    compute_frames,
+    fold_chroma,
+    sync,
+)
+from muselab.analysis.key import ProfileName
+from muselab.analysis.loader import ANALYSIS_RATE, MAX_DURATION, load_audio
+from muselab.analysis.schema import AnalysisResult, Curve, KeyChange
+from muselab.core.audio import Audio
+from muselab.errors import InvalidInputError
+
+__all__ = ["AudioOptions", "analyze_audio"]
+
+F64 = NDArray[np.float64]
+
+SILENCE_DBFS = -70.0  # peak level below which a file counts as silent
+MIN_DURATION = 1.0  # seconds; shorter clips get loudness only
+_BASS = (28 - MIDI_LO, 55 - MIDI_LO)  # E1..F#3
+_TREBLE = (43 - MIDI_LO, 96 - MIDI_LO)  # G2..B6
+_KEY_WINDOW_BEATS = 16
+_LOUDNESS_STEP = 0.1
+
+
+@dataclass(frozen=True, slots=True)
+class AudioOptions:
+    """Switches and parameters of :func:`analyze_audio`.
+
+    Parameters
+    ----------
+    melody : bool
+        Track the melody contour (pYIN; the slowest step).
+    key_profile : str
+        Key profile, see :data:`muselab.analysis.key.PROFILES`.
+    chord_qualities : tuple of str
+        Chord vocabulary (mir_eval shorthands); ``("maj", "min")`` for triads only.
+    start_bpm : float
+        Centre of the tempo prior.
+    follow_tempo : bool
+        Let beats follow a drifting tempo (local tempo curve).
+    max_duration : float
+        Longer inputs are refused (seconds).
+    """
+
+    melody: bool = True
+    key_profile: ProfileName = "temperley"
+    chord_qualities: tuple[str, ...] = _chords.DEFAULT_QUALITIES
+    start_bpm: float = 110.0
+    follow_tempo: bool = True
+    max_duration: float = MAX_DURATION
+
+    def __post_init__(self) -> None:
+        if self.key_profile not in _key.PROFILES:
+            raise InvalidInputError(
+                f"unknown key profile {self.key_profile!r}; "
+                f"choose one of {', '.join(_key.PROFILES)}"
+            )
+        if not 30.0 <= self.start_bpm <= 300.0:
+            raise InvalidInputError(f"start_bpm must be 30..300, got {self.start_bpm}")
+        _chords.chord_vocabulary(tuple(self.chord_qualities))
+
+
+def _chroma(pitch: NDArray[np.float32]) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    """Log-compressed treble and bass chroma of a semitone spectrogram."""
+    ref = float(np.percentile(pitch, 99.9)) if pitch.size else 0.0
+    p = np.log1p(100.0 * pitch / ref) if ref > 0 else np.zeros_like(pitch)
+    return fold_chroma(p, *_TREBLE), fold_chroma(p, *_BASS)
+
+
+def _accent_at(env: NDArray[np.float32], times: F64, sr: int) -> F64:
+    if times.size == 0:
+        return np.zeros(0)
+    idx = np.round(times * sr / HOP).astype(np.int64)
+    padded = np.concatenate([env, np.zeros(3, dtype=env.dtype)])
+    return np.asarray(
+        [padded[max(i - 2, 0) : i + 3].max() for i in np.clip(idx, 0, env.size)], np.float64
+    )
+
+
+def _key_changes(
+    chroma: NDArray[np.float32], edges: F64, global_idx: int, profile: ProfileName
+) -> list[KeyChange]:
+    """Local keys over windows of beats; empty when the piece stays in its global key."""
+    n = chroma.shape[1]
+    w = _KEY_WINDOW_BEATS
+    if n < 3 * w:
+        return []
+    starts = np.arange(0, n, w // 2)
+    hists = np.stack([chroma[:, s : s + w].sum(axis=1) for s in starts], axis=1)
+    prior = np.zeros(24)
+    prior[global_idx] = 1.0
+    path = _key.key_segments(hists, profile=profile, prior=prior)
+    if np.all(path == global_idx):
+        return []
+    out: list[KeyChange] = []
+    for i, k in enumerate(path):
+        t = 0.0 if i == 0 else float(edges[starts[i] + w // 4])
+        name = _key.key_name(int(k) % 12, "major" if k < 12 else "minor")
+        if not out or out[-1].key != name:
+            out.append(KeyChange(t, name))
+    return out
+
+
+def _segment_edges(beats: F64, duration: float) -> F64:
+    """Chord/key segments: one per beat (with a lead-in), else a 0.5 s grid."""
+    if beats.size >= 2:
+        inner = beats[(beats > 0.05) & (beats < duration - 0.05)]
+        return np.concatenate([[0.0], inner, [duration]])
+    n = max(1, int(np.ceil(duration / 0.5)))
+    return np.minimum(np.arange(n + 1) * 0.5, duration)
+
+
+def _analyse(y: NDArray[np.float32], sr: int, opts: AudioOptions, source: str) -> AnalysisResult:
+    duration = y.size / sr
+    warnings: list[str] = []
+    peak = float(np.max(np.abs(y))) if y.size else 0.0
+    if y.size == 0:
+        return AnalysisResult(source, "audio", 0.0, warnings=("the file holds no audio samples",))
+    times, lufs = _loud.momentary_loudness(y, sr)
+    loud = Curve.from_arrays(np.round(times, 4), np.round(lufs, 2))
+    stats: dict[str, float | int | str] = {
+        "peak_dbfs": round(20 * np.log10(peak), 2) if peak > 0 else _loud.FLOOR_DB,
+        "integrated_lufs": round(_loud.integrated_loudness(y, sr), 2),
+    }
+    if peak <= 10 ** (SILENCE_DBFS / 20):
+        warnings.append(
+            f"the audio is silent (peak below {SILENCE_DBFS:.0f} dBFS): nothing to analyse"
+        )
+        return AnalysisResult(
+            source, "audio", duration, loudness=loud, stats=stats, warnings=tuple(warnings)
+        )
+    if duration < MIN_DURATION:
+        warnings.append(
+            f"the clip is {duration:.2f} s long, shorter than {MIN_DURATION:.0f} s: "
+            "no tempo, beats, key or chords"
+        )
+        return AnalysisResult(
+            source, "audio", duration, loudness=loud, stats=stats, warnings=tuple(warnings)
+        )
+
+    fr = compute_frames(y, sr)
+    base = AnalysisResult(source, "audio", duration, loudness=loud)
+    res = _rhythm_harmony(base, fr, opts, warnings, stats)
+    melody = Curve()
+    if opts.melody:
+        from muselab.analysis.melody import melody_contour
+
+        mt, f0 = melody_contour(y, sr)
+        melody = Curve.from_arrays(np.round(mt, 4), np.round(f0, 2))
+        voiced = f0 > 0
+        stats["melody_voiced_ratio"] = round(float(voiced.mean()), 4) if f0.size else 0.0
+    return dataclasses.replace(res, melody=melody, stats=stats, warnings=tuple(warnings))
+
+
+def _rhythm_harmony(
+    base: AnalysisResult,
+    fr: Frames,
+    opts: AudioOptions,
+    warnings: list[str],
+    stats: dict[str, float | int | str],
+) -> AnalysisResult:
+    sr, duration = fr.sr, fr.duration
+    env = fr.onset_env
+    tempo = _beats.estimate_tempo(env, sr=sr, hop_length=HOP, start_bpm=opts.start_bpm)
+    beats = np.zeros(0)
+    if tempo.bpm > 0:
+        bpm: float | F64 = tempo.bpm
+        if opts.follow_tempo and duration > 12.0:
+            bpm = _beats.local_tempo(env, tempo.bpm, sr=sr, hop_length=HOP)
+        beats = _beats.track_beats(env, sr=sr, hop_length=HOP, bpm=bpm)
+    if beats.size < 2:
+        warnings.append("no steady beat found: tempo, beats and downbeats are empty")
+        beats = np.zeros(0)
+    onsets = _beats.detect_onsets(env, sr=sr, hop_length=HOP)
+    stats["onset_rate"] = round(onsets.size / duration, 4)
+    stats["tempo_strength"] = round(tempo.strength, 4)
+    stats["tuning_semitones"] = round(fr.tuning, 3)
+
+    treble, bass = _chroma(fr.pitch)
+    edges = _segment_edges(beats, duration)
+    seg_treble = sync(treble, CQT_HOP / sr, edges)
+    seg_bass = sync(bass, CQT_HOP / sr, edges)
+    energy = sync(fr.rms[None, :], HOP / sr, edges)[0]
+    floor = 0.05 * float(np.percentile(energy, 95)) if energy.size else 0.0
+    chord_in = np.where(energy[None, :] > floor, seg_treble, 0.0)
+    chords = _chords.decode_chords(chord_in, seg_bass, edges, qualities=tuple(opts.chord_qualities))
+    chords = [c for c in chords if c.end > c.start]
+    if chords:
+        changes = sum(1 for a, b in itertools.pairwise(chords) if a.label != b.label)
+        stats["chord_change_rate"] = round(changes / duration, 4)
+
+    # key: the whole-piece pitch-class distribution, then local windows
+    hist = treble.sum(axis=1) + 0.5 * bass.sum(axis=1)
+    est = _key.key_from_histogram(hist, profile=opts.key_profile)
+    key = est.name if est.strength > 0 else ""
+    stats["key_strength"] = round(est.strength, 4)
+    stats["key_clarity"] = round(est.clarity, 4)
+    key_changes: list[KeyChange] = []
+    if key:
+        gidx = est.tonic_pc + (0 if est.mode == "major" else 12)
+        key_changes = _key_changes(seg_treble + 0.5 * seg_bass, edges, gidx, opts.key_profile)
+
+    meter, downbeats = "", np.zeros(0)
+    if beats.size >= 8:
+        beat_edges = np.concatenate([beats, [duration]])
+        bt = sync(treble, CQT_HOP / sr, beat_edges)
+        bb = sync(bass, CQT_HOP / sr, beat_edges)
+        low = _low_onsets(fr)
+        ev = _meter.downbeat_evidence(
+            bt, bb, _accent_at(env, beats, sr), _accent_at(low, beats, sr)
+        )
+        m, _, conf = _meter.beats_per_bar(ev)
+        idx = _meter.place_downbeats(ev, m)
+        downbeats = beats[idx]
+        frames_b = np.round(beats * sr / HOP).astype(np.int64)
+        meter = f"{m}/4"
+        if m == 2 and _meter.is_compound(env, frames_b):
+            meter = "6/8"
+        stats["meter_confidence"] = round(conf, 4)
+    return dataclasses.replace(
+        base,
+        tempo=float(tempo.bpm) if beats.size else 0.0,
+        beats=tuple(np.round(beats, 4)),
+        downbeats=tuple(np.round(downbeats, 4)),
+        meter=meter,
+        key=key,
+        key_changes=tuple(key_changes),
+        chords=tuple(chords),
+        onsets=tuple(np.round(onsets, 4)),
+    )
+
+
+def _low_onsets(fr: Frames) -> NDArray[np.float32]:
+    """Onset strength of the lowest mel bands (below about 200 Hz)."""
+    low = fr.mel_db[:8]
+    d = np.maximum(0.0, np.diff(low, axis=1, prepend=low[:, :1]))
+    return d.mean(axis=0).astype(np.float32)
+
+
+def analyze_audio(
+    source: str | os.PathLike[str] | Audio,
+    *,
+    options: AudioOptions | None = None,
+    melody: bool | None = None,
+) -> AnalysisResult:
+    """Analyse a recording: tempo, beats, meter, key, chords, onsets, melody, loudness.
+
+    Parameters
+    ----------
+    source : str, PathLike or Audio
+        An audio file (WAV, FLAC, OGG, MP3, ...) or samples in memory.
+    options : AudioOptions, optional
+        Parameters; default :class:`AudioOptions()`.
+    melody : bool, optional
+        Shortcut for ``options.melody``.
+
+    Returns
+    -------
+    AnalysisResult
+        ``kind == "audio"``.
+
+    Raises
+    ------
+    InvalidInputError, CorruptFileError, UnsupportedFormatError, MissingDependencyError
+        See :func:`muselab.analysis.loader.load_audio`.
+
+    Examples
+    --------
+    >>> r = analyze_audio("song.flac")  # doctest: +SKIP
+    >>> r.tempo, r.key, r.chords[0].label  # doctest: +SKIP
+    (120.2, 'A minor', 'A:min')
+    """
+    opts = options or AudioOptions()
+    if melody is not None:
+        opts = dataclasses.replace(opts, melody=bool(melody))
+    audio = load_audio(source, sr=ANALYSIS_RATE, max_duration=opts.max_duration)
+    name = "<audio>" if isinstance(source, Audio) else Path(source).name
+    return _analyse(audio.samples, audio.sample_rate, opts, name)

@@ -1,0 +1,368 @@
+"""Analysis of scores (MIDI, MusicXML, ABC, JSON): :func:`analyze_score`.
+
+The same :class:`~muselab.analysis.schema.AnalysisResult` as for audio, computed from
+the notes:
+
+- **key**: Krumhansl-Schmuckler correlation of the duration-weighted pitch-class
+  histogram with a key profile (Temperley's by default: best on held-out folk tunes,
+  see ``benchmarks/analysis.md``); key changes by Viterbi over 4-bar windows;
+- **chords**: per beat, the template/Viterbi decoder of :mod:`~muselab.analysis.chords`
+  on the chroma of the sounding notes; a score that carries chord symbols (a lead
+  sheet) reports those instead unless ``use_annotations=False``;
+- **meter**: the time signature, or estimated from accent periodicity when the score
+  declares none (a warning says so);
+- **beats/downbeats**: the metrical grid of the time-signature map (quarter notes for
+  x/4 and x/2, dotted quarters for 6/8, 9/8, 12/8, eighths for other x/8);
+- **melody**: the highest sounding note (skyline), **loudness**: velocity in dB;
+- **stats**: note counts, range, density, polyphony, intervals, declared key and meter.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from muselab.analysis import chords as _chords
+from muselab.analysis import key as _key
+from muselab.analysis.key import ProfileName
+from muselab.analysis.schema import AnalysisResult, ChordSegment, Curve, KeyChange
+from muselab.core.score import Score, TimeSignature
+from muselab.errors import InvalidInputError
+
+__all__ = ["ScoreOptions", "analyze_score", "beat_grid", "score_key"]
+
+F64 = NDArray[np.float64]
+_KEY_WINDOW_BARS = 4
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreOptions:
+    """Parameters of :func:`analyze_score`.
+
+    Parameters
+    ----------
+    key_profile : str
+        See :data:`muselab.analysis.key.PROFILES`.
+    use_annotations : bool
+        Report the score's own chord symbols when it has them.
+    chord_qualities : tuple of str
+        Vocabulary for estimated chords.
+    """
+
+    key_profile: ProfileName = "temperley"
+    use_annotations: bool = True
+    chord_qualities: tuple[str, ...] = _chords.DEFAULT_QUALITIES
+
+    def __post_init__(self) -> None:
+        if self.key_profile not in _key.PROFILES:
+            raise InvalidInputError(
+                f"unknown key profile {self.key_profile!r}; "
+                f"choose one of {', '.join(_key.PROFILES)}"
+            )
+        _chords.chord_vocabulary(tuple(self.chord_qualities))
+
+
+def _beat_unit(ts: TimeSignature) -> float:
+    """Beat length in quarter notes for a time signature."""
+    if ts.denominator == 8 and ts.numerator in (6, 9, 12):
+        return 1.5
+    if ts.denominator == 8:
+        return 0.5
+    if ts.denominator == 16:
+        return 0.25
+    return 1.0
+
+
+def beat_grid(score: Score, end_tick: int | None = None) -> tuple[F64, F64]:
+    """Beat and downbeat ticks of the time-signature map up to ``end_tick``.
+
+    Returns
+    -------
+    beats, downbeats : np.ndarray of float ticks
+    """
+    end = score.end_tick if end_tick is None else end_tick
+    tpq = score.ticks_per_beat
+    sigs = list(score.time_signatures) or [TimeSignature(0, 4, 4)]
+    if sigs[0].tick > 0:
+        sigs.insert(0, TimeSignature(0, 4, 4))
+    beats: list[float] = []
+    downs: list[float] = []
+    for i, ts in enumerate(sigs):
+        stop = sigs[i + 1].tick if i + 1 < len(sigs) else end
+        unit = _beat_unit(ts) * tpq
+        bar = ts.bar_beats * tpq
+        t = float(ts.tick)
+        while t < stop - 1e-9:
+            downs.append(t)
+            b = t
+            while b < min(t + bar, stop) - 1e-9:
+                beats.append(b)
+                b += unit
+            t += bar
+    return np.asarray(beats), np.asarray(downs)
+
+
+def _pitched(score: Score) -> NDArray[np.void]:
+    arr = score.note_array()
+    drum = np.array([t.is_drum for t in score.tracks], dtype=bool)
+    if arr.size and drum.any():
+        arr = arr[~drum[arr["track"]]]
+    return arr
+
+
+def score_key(score: Score, *, profile: ProfileName = "temperley") -> _key.KeyEstimate:
+    """Global key of a score from its duration-weighted pitch-class histogram.
+
+    Examples
+    --------
+    >>> from muselab import Score, Track, Note
+    >>> notes = [Note(p, i * 480, 480) for i, p in enumerate([57, 60, 64, 69, 68, 69])]
+    >>> score_key(Score(tracks=[Track(notes=notes)])).name
+    'A minor'
+    """
+    arr = _pitched(score)
+    w = arr["duration_beat"].astype(np.float64)
+    hist = np.bincount(arr["pitch"] % 12, weights=w, minlength=12)
+    return _key.key_from_histogram(hist, profile=profile)
+
+
+def _estimate_meter(arr: NDArray[np.void], tpq: int) -> tuple[int, float]:
+    """Beats per bar (2, 3 or 4 quarter notes) from where long and low notes fall."""
+    if arr.size < 8:
+        return 4, 0.0
+    on = arr["onset_tick"] / tpq
+    weight = arr["duration_beat"] + 0.02 * (80 - arr["pitch"]).clip(0, None)
+    best = (4, -np.inf)
+    scores = {}
+    for m in (2, 3, 4):
+        pos = np.mod(on, m)
+        acc = np.zeros(m * 4)
+        np.add.at(acc, np.clip((pos * 4).astype(int), 0, m * 4 - 1), weight)
+        acc /= max(acc.sum(), 1e-9)
+        scores[m] = float(acc[0] * m)  # share of weight on beat 1, relative to uniform
+    for m, s in scores.items():
+        if s > best[1] + (0.1 if m == 2 else 0.0):
+            best = (m, s)
+    if best[0] == 2 and scores.get(4, 0.0) > 0.8 * scores[2]:
+        best = (4, scores[4])
+    return best
+
+
+def _skyline(arr: NDArray[np.void]) -> tuple[F64, F64]:
+    """Times and f0 (Hz, 0 for rests) of the highest sounding note."""
+    if arr.size == 0:
+        return np.zeros(0), np.zeros(0)
+    on = arr["onset_sec"].astype(np.float64)
+    off = on + arr["duration_sec"]
+    events = np.unique(np.concatenate([on, off]))
+    top = np.zeros(events.size)
+    order = np.argsort(on, kind="stable")
+    on, off, pitch = on[order], off[order], arr["pitch"][order]
+    for i, t in enumerate(events):
+        live = (on <= t + 1e-9) & (off > t + 1e-9)
+        if live.any():
+            top[i] = float(pitch[live].max())
+    f0 = np.where(top > 0, 440.0 * 2 ** ((top - 69) / 12), 0.0)
+    keep = np.concatenate([[True], np.diff(f0) != 0])
+    return events[keep], f0[keep]
+
+
+def _stats(score: Score, arr: NDArray[np.void], duration: float) -> dict[str, float | int | str]:
+    st: dict[str, float | int | str] = {
+        "n_notes": int(arr.size),
+        "n_tracks": len(score.tracks),
+        "declared_meter": str(score.time_signature_at(0)) if score.time_signatures else "",
+        "declared_key": (score.key_at(0).name if score.key_at(0) else ""),  # type: ignore[union-attr]
+    }
+    if arr.size:
+        p = arr["pitch"].astype(np.float64)
+        st.update(
+            pitch_min=int(p.min()),
+            pitch_max=int(p.max()),
+            pitch_mean=round(float(p.mean()), 3),
+            note_density=round(arr.size / max(duration, 1e-9), 4),
+            mean_duration_beats=round(float(arr["duration_beat"].mean()), 4),
+            velocity_mean=round(float(arr["velocity"].mean()), 2),
+        )
+        on, off = arr["onset_tick"], arr["onset_tick"] + arr["duration_tick"]
+        total = float(np.sum(off - on))
+        span = float(off.max() - on.min()) or 1.0
+        st["polyphony_mean"] = round(total / span, 4)
+        mel = arr[np.argsort(arr["onset_tick"], kind="stable")]
+        _, first = np.unique(mel["onset_tick"], return_index=True)
+        tops = np.maximum.reduceat(mel["pitch"], first) if mel.size else mel["pitch"]
+        if tops.size > 1:
+            iv = np.abs(np.diff(tops.astype(np.int64)))
+            st["melody_mean_interval"] = round(float(iv.mean()), 4)
+            st["melody_step_ratio"] = round(float(np.mean(iv <= 2)), 4)
+    return st
+
+
+def analyze_score(
+    score: Score, *, source: str = "<score>", options: ScoreOptions | None = None
+) -> AnalysisResult:
+    """Analyse a score: key, chords, meter, beats, melody, loudness and statistics.
+
+    Parameters
+    ----------
+    score : Score
+    source : str
+        Name to report (usually the file name).
+    options : ScoreOptions, optional
+
+    Returns
+    -------
+    AnalysisResult
+        ``kind == "score"``; an empty score gives empty lists and a warning.
+
+    Examples
+    --------
+    >>> from muselab import Score, Track, Note
+    >>> notes = [Note(p, i * 480, 480) for i, p in enumerate([60, 64, 67, 72, 67, 64, 60])]
+    >>> r = analyze_score(Score(tracks=[Track(notes=notes)]))
+    >>> r.key, r.meter, r.chords[0].label
+    ('C major', '4/4', 'C:maj')
+    """
+    if not isinstance(score, Score):
+        raise InvalidInputError(f"expected a muselab Score, got {type(score).__name__}")
+    opts = options or ScoreOptions()
+    warnings: list[str] = []
+    arr = _pitched(score)
+    duration = score.duration_seconds
+    stats = _stats(score, arr, duration)
+    if arr.size == 0 and not score.chords:
+        warnings.append("the score has no pitched notes: nothing to analyse")
+        return AnalysisResult(source, "score", duration, stats=stats, warnings=tuple(warnings))
+
+    tpq = score.ticks_per_beat
+    work = score
+    if not score.time_signatures:
+        m, conf = _estimate_meter(arr, tpq)
+        work = score.copy()
+        work.time_signatures = [TimeSignature(0, m, 4)]
+        warnings.append(f"the score declares no time signature; estimated {m}/4")
+        stats["meter_confidence"] = round(conf, 4)
+    meter = str(work.time_signature_at(0))
+    beat_ticks, down_ticks = beat_grid(work)
+    beats = work.ticks_to_seconds(beat_ticks)
+    downbeats = work.ticks_to_seconds(down_ticks)
+    unit = _beat_unit(work.time_signature_at(0))
+    tempo = work.tempo_at(0) / unit
+
+    onsets = np.unique(np.round(arr["onset_sec"].astype(np.float64), 4))
+    key = ""
+    key_changes: list[KeyChange] = []
+    if arr.size:
+        est = score_key(score, profile=opts.key_profile)
+        key = est.name
+        stats["key_strength"] = round(est.strength, 4)
+        stats["key_clarity"] = round(est.clarity, 4)
+        key_changes = _key_changes(work, arr, est, opts.key_profile)
+
+    chords = _score_chords(work, arr, beat_ticks, opts, stats)
+    if chords:
+        changes = sum(1 for a, b in itertools.pairwise(chords) if a.label != b.label)
+        stats["chord_change_rate"] = round(changes / max(duration, 1e-9), 4)
+
+    mt, f0 = _skyline(arr)
+    melody = Curve.from_arrays(np.round(mt, 4), np.round(f0, 2))
+    loud = _velocity_loudness(arr, beats)
+    return AnalysisResult(
+        source=source,
+        kind="score",
+        duration=duration,
+        tempo=float(tempo),
+        beats=tuple(np.round(beats, 4)),
+        downbeats=tuple(np.round(downbeats, 4)),
+        meter=meter,
+        key=key,
+        key_changes=tuple(key_changes),
+        chords=tuple(chords),
+        onsets=tuple(onsets),
+        melody=melody,
+        loudness=loud,
+        stats=stats,
+        warnings=tuple(warnings),
+    )
+
+
+def _key_changes(
+    score: Score, arr: NDArray[np.void], est: _key.KeyEstimate, profile: ProfileName
+) -> list[KeyChange]:
+    bar = score.bar_ticks(0)
+    win = bar * _KEY_WINDOW_BARS
+    end = score.end_tick
+    if end < 3 * win or arr.size == 0:
+        return []
+    starts = np.arange(0, end, win // 2)
+    hists = np.zeros((12, starts.size))
+    on = arr["onset_tick"].astype(np.float64)
+    off = on + arr["duration_tick"]
+    for i, s in enumerate(starts):
+        ov = np.clip(np.minimum(off, s + win) - np.maximum(on, s), 0, None)
+        hists[:, i] = np.bincount(arr["pitch"] % 12, weights=ov, minlength=12)
+    gidx = est.tonic_pc + (0 if est.mode == "major" else 12)
+    prior = np.zeros(24)
+    prior[gidx] = 1.0
+    path = _key.key_segments(hists, profile=profile, prior=prior)
+    if np.all(path == gidx):
+        return []
+    out: list[KeyChange] = []
+    for i, k in enumerate(path):
+        t = 0.0 if i == 0 else float(score.ticks_to_seconds(starts[i] + win // 4))
+        name = _key.key_name(int(k) % 12, "major" if k < 12 else "minor")
+        if not out or out[-1].key != name:
+            out.append(KeyChange(t, name))
+    return out
+
+
+def _score_chords(
+    score: Score,
+    arr: NDArray[np.void],
+    beat_ticks: F64,
+    opts: ScoreOptions,
+    stats: dict[str, float | int | str],
+) -> list[ChordSegment]:
+    end = max(score.end_tick, 1)
+    if opts.use_annotations and score.chords:
+        stats["chord_source"] = "score"
+        out = []
+        for c in score.chords:
+            a, b = score.ticks_to_seconds([c.onset, c.end])
+            out.append(ChordSegment(float(a), float(b), c.label))
+        return out
+    if arr.size == 0:
+        return []
+    stats["chord_source"] = "estimated"
+    edges = np.concatenate([beat_ticks[beat_ticks < end], [end]]).astype(np.float64)
+    if edges[0] > 0:
+        edges = np.concatenate([[0.0], edges])
+    on = arr["onset_tick"].astype(np.float64)
+    chroma, bass = _chords.notes_chroma(
+        on, on + arr["duration_tick"], arr["pitch"], edges, weights=arr["velocity"] / 100.0
+    )
+    return _chords.decode_chords(
+        chroma,
+        bass,
+        score.ticks_to_seconds(edges),
+        qualities=tuple(opts.chord_qualities),
+        change_penalty=0.2,
+    )
+
+
+def _velocity_loudness(arr: NDArray[np.void], beats: F64) -> Curve:
+    """Per beat: the level of the loudest sounding note, 40 log10(velocity / 127) dB."""
+    if arr.size == 0 or beats.size == 0:
+        return Curve()
+    on = arr["onset_sec"].astype(np.float64)
+    off = on + arr["duration_sec"]
+    vel = arr["velocity"].astype(np.float64)
+    db = np.full(beats.size, -120.0)
+    for i, t in enumerate(beats):
+        live = (on <= t + 1e-6) & (off > t + 1e-6)
+        if live.any():
+            db[i] = 40.0 * np.log10(max(vel[live].max(), 1.0) / 127.0)
+    return Curve.from_arrays(np.round(beats, 4), np.round(db, 2))
