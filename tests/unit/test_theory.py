@@ -219,7 +219,6 @@ def test_score_transpose_moves_chords_and_key() -> None:
     assert s.transpose(1).chords[0].label == "Eb:maj"
 
 
-
 @pytest.mark.parametrize(
     ("symbol", "label"),
     [
