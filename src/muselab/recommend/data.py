@@ -37,6 +37,7 @@ from muselab.errors import CorruptFileError, InvalidInputError, MissingDependenc
 __all__ = [
     "WEIGHTINGS",
     "Interactions",
+    "Weighting",
     "apply_weighting",
     "hetrec_dir",
     "load_hetrec_artists",
@@ -376,21 +377,96 @@ def apply_weighting(
             raise InvalidInputError(f"confidence alpha must be > 0, got {alpha!r}")
         m.data = (1.0 + alpha * m.data).astype(np.float32)
     elif scheme == "bm25":
-        if m.nnz == 0:
-            return m
-        n_docs = float(m.shape[0])
-        df = np.bincount(m.indices, minlength=m.shape[1]).astype(np.float64)
-        idf = np.log1p((n_docs - df + 0.5) / (df + 0.5))
-        lengths = np.asarray(m.sum(axis=1), np.float64).ravel()
-        norm = (1.0 - b) + b * lengths / max(lengths.mean(), 1e-12)
-        row_norm = np.repeat(norm, np.diff(m.indptr))
-        tf = m.data.astype(np.float64)
-        m.data = (tf * (k1 + 1.0) / (k1 * row_norm + tf) * idf[m.indices]).astype(np.float32)
+        return Weighting("bm25", alpha, k1, b).fit_transform(m)[1]
     else:
         raise InvalidInputError(
             f"unknown weighting {scheme!r}; choose one of {', '.join(WEIGHTINGS)}"
         )
     return m
+
+
+@dataclass(frozen=True, eq=False)
+class Weighting:
+    """A weighting scheme fitted on training data, so new rows are weighted the same way.
+
+    BM25 needs corpus statistics (item document frequencies, mean user length); they are
+    learned by :meth:`fit` and reused by :meth:`transform` for listeners outside the data.
+
+    Attributes
+    ----------
+    scheme : str
+        One of :data:`WEIGHTINGS`.
+    alpha, k1, b : float
+        See :func:`apply_weighting`.
+    idf : np.ndarray [shape=(n_items,)] or None
+        BM25 item idf (fitted).
+    mean_length : float
+        Mean summed weight per user (fitted, BM25).
+    """
+
+    scheme: str = "none"
+    alpha: float = 1.0
+    k1: float = 100.0
+    b: float = 0.8
+    idf: np.ndarray | None = None
+    mean_length: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.scheme not in WEIGHTINGS:
+            raise InvalidInputError(
+                f"unknown weighting {self.scheme!r}; choose one of {', '.join(WEIGHTINGS)}"
+            )
+
+    def fit(self, matrix: sp.csr_matrix) -> Weighting:
+        """A copy with the BM25 statistics of ``matrix`` (users x items)."""
+        if self.scheme != "bm25":
+            return self
+        df = np.bincount(sp.csr_matrix(matrix).indices, minlength=matrix.shape[1])
+        n_docs = float(matrix.shape[0])
+        idf = np.log1p((n_docs - df + 0.5) / (df + 0.5))
+        lengths = np.asarray(matrix.sum(axis=1), np.float64).ravel()
+        mean = float(lengths.mean()) if lengths.size else 1.0
+        return Weighting(self.scheme, self.alpha, self.k1, self.b, idf, max(mean, 1e-12))
+
+    def transform(self, matrix: sp.csr_matrix) -> sp.csr_matrix:
+        """Weighted copy of ``matrix`` (rows are users), float32 CSR."""
+        m = sp.csr_matrix(matrix, dtype=np.float32, copy=True)
+        if self.scheme != "bm25":
+            return apply_weighting(m, self.scheme, alpha=self.alpha)
+        if self.idf is None:
+            raise InvalidInputError("BM25 weighting must be fitted before transform")
+        lengths = np.asarray(m.sum(axis=1), np.float64).ravel()
+        norm = (1.0 - self.b) + self.b * lengths / self.mean_length
+        row_norm = np.repeat(norm, np.diff(m.indptr))
+        tf = m.data.astype(np.float64)
+        m.data = (tf * (self.k1 + 1.0) / (self.k1 * row_norm + tf) * self.idf[m.indices]).astype(
+            np.float32
+        )
+        return m
+
+    def fit_transform(self, matrix: sp.csr_matrix) -> tuple[Weighting, sp.csr_matrix]:
+        """``(fitted, fitted.transform(matrix))``."""
+        fitted = self.fit(matrix)
+        return fitted, fitted.transform(matrix)
+
+    def arrays(self, prefix: str = "weighting") -> dict[str, np.ndarray]:
+        """Fitted statistics for saving (empty unless BM25)."""
+        if self.idf is None:
+            return {}
+        return {f"{prefix}.idf": self.idf, f"{prefix}.mean_length": np.array([self.mean_length])}
+
+    def restored(self, arrays: Mapping[str, np.ndarray], prefix: str = "weighting") -> Weighting:
+        """A copy with the statistics that :meth:`arrays` stored."""
+        if f"{prefix}.idf" not in arrays:
+            return self
+        return Weighting(
+            self.scheme,
+            self.alpha,
+            self.k1,
+            self.b,
+            np.asarray(arrays[f"{prefix}.idf"], np.float64),
+            float(arrays[f"{prefix}.mean_length"][0]),
+        )
 
 
 def weight_interactions(inter: Interactions, scheme: str, **kwargs: float) -> Interactions:
