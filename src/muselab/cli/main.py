@@ -231,6 +231,13 @@ def _progress(enabled: bool) -> Progress:
     )
 
 
+from muselab.cli.recommend import register as _register_recommend  # noqa: E402
+from muselab.cli.serve import register as _register_serve  # noqa: E402
+
+_register_recommend(app)
+_register_serve(app)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``muselab`` script."""
     debug = bool(os.environ.get("MUSELAB_DEBUG"))

@@ -1,0 +1,465 @@
+"""``muselab recommend``: fit, top-N lists, similar items, evaluation, and the store import.
+
+Thin layer: parse the options, call :mod:`muselab.recommend`, format the answer.  Errors are
+raised as :class:`~muselab.errors.MuselabError` and turned into one ``muselab: error:`` line by
+:func:`muselab.cli.main.main`; warnings (e.g. unknown users) go to stderr as one
+``muselab: warning:`` line each.
+
+Commands::
+
+    muselab recommend fit --interactions FILE|hetrec|STORE --model NAME [--param k=v ...] --out DIR
+    muselab recommend top --model DIR (--user ID | --users FILE) [--k 10] [--output recs.tsv]
+    muselab recommend similar --model DIR --item ID [--k 10]
+    muselab recommend evaluate --interactions FILE --models a,b,c [--protocol holdout] [--k 10,20]
+    muselab recommend import --store URL --interactions FILE [--items FILE] [--replace]
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from muselab.errors import InvalidInputError
+
+if TYPE_CHECKING:
+    from muselab.recommend.serving import RecommendedList
+
+__all__ = ["recommend_app", "register"]
+
+_out = Console(highlight=False, soft_wrap=True)
+_err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+recommend_app = typer.Typer(
+    name="recommend",
+    help="Recommend music from listening logs: fit, top-N, similar items, evaluate.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``recommend`` command group to the main ``muselab`` app."""
+    app.add_typer(recommend_app, name="recommend")
+
+
+# ---------------------------------------------------------------------- shared options
+
+Interactions = Annotated[
+    str,
+    typer.Option(
+        "--interactions",
+        "-i",
+        help="Interaction file (CSV, TSV, Parquet), 'hetrec' or a HetRec folder, or a store "
+        "(sqlite:///x.db, x.db, postgresql://...).",
+    ),
+]
+UserCol = Annotated[str | None, typer.Option(help="User id column (default: user, userID, ...).")]
+ItemCol = Annotated[
+    str | None, typer.Option(help="Item id column (default: item, artistID, track_id, ...).")
+]
+WeightCol = Annotated[
+    str | None, typer.Option(help="Weight column (default: weight, count, plays, ...; else 1).")
+]
+TimeCol = Annotated[
+    str | None, typer.Option(help="Timestamp column: seconds or ISO 8601 (default: timestamp).")
+]
+Sep = Annotated[
+    str | None, typer.Option(help="Field separator (default: ',' for .csv, else tab; 'tab').")
+]
+ModelDir = Annotated[
+    Path, typer.Option("--model", "-m", help="Model folder written by `recommend fit`.")
+]
+K = Annotated[int, typer.Option("--k", "-k", help="List length (1..1000).")]
+
+
+def _sep(sep: str | None) -> str | None:
+    if sep is None:
+        return None
+    if sep.lower() in ("tab", "\\t"):
+        return "\t"
+    if len(sep) != 1:
+        raise InvalidInputError(f"--sep must be one character or 'tab', got {sep!r}")
+    return sep
+
+
+def _warn(message: str) -> None:
+    _err.print("muselab: warning: " + " ".join(message.split()), markup=False)
+
+
+def _check_output(path: Path, what: str = "--output") -> None:
+    """Fail before any long work when ``path`` cannot be written."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise InvalidInputError(f"{what}: folder {str(folder)!r} does not exist; create it first")
+    if not os.access(folder, os.W_OK):
+        raise InvalidInputError(f"{what}: cannot write to folder {str(folder)!r}")
+
+
+def _load_service(model: Path) -> Any:
+    from muselab.recommend.serving import RecommendService
+
+    return RecommendService.from_dir(model)
+
+
+# ---------------------------------------------------------------------- fit
+
+
+@recommend_app.command()
+def fit(
+    interactions: Interactions,
+    model: Annotated[str, typer.Option("--model", "-m", help="Model name (see --help).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Model folder to write.")],
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", "-p", help="Hyper-parameter name=value (repeatable)."),
+    ] = None,
+    items: Annotated[
+        Path | None,
+        typer.Option(help="Catalogue CSV/TSV with columns id, name, url (names in the output)."),
+    ] = None,
+    user_col: UserCol = None,
+    item_col: ItemCol = None,
+    weight_col: WeightCol = None,
+    timestamp_col: TimeCol = None,
+    sep: Sep = None,
+) -> None:
+    """Fit a recommender and save it (atomically) as a model folder.
+
+    Models: popularity, itemknn, userknn, rp3beta, ease, als, bpr, content, hybrid.
+    """
+    from muselab.recommend.registry import create_recommender
+    from muselab.recommend.serving import load_source, save_model_dir
+    from muselab.recommend.store import read_catalogue
+
+    recommender = create_recommender(model, param or [])  # unknown name/param: fail first
+    if out.exists() and not out.is_dir():
+        raise InvalidInputError(f"--out {str(out)!r} is a file, expected a model folder")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InvalidInputError(
+            f"--out: cannot create folder {str(out.parent)!r} ({exc.strerror or exc})"
+        ) from exc
+    _check_output(out, "--out")
+    catalogue = read_catalogue(items) if items is not None else []
+    data, source_items = load_source(
+        interactions,
+        user_col=user_col,
+        item_col=item_col,
+        weight_col=weight_col,
+        timestamp_col=timestamp_col,
+        sep=_sep(sep),
+    )
+    t0 = time.perf_counter()
+    with _err.status(f"fitting {recommender.name} on {data!r}", spinner="dots"):
+        recommender.fit(data)
+    seconds = time.perf_counter() - t0
+    save_model_dir(
+        recommender,
+        out,
+        catalogue=[*source_items, *catalogue],
+        provenance={"source": str(interactions), "fit_seconds": round(seconds, 3)},
+    )
+    _out.print(
+        f"fitted {recommender.name} on {data.n_users:,} users x {data.n_items:,} items "
+        f"({data.nnz:,} interactions) in {seconds:.1f} s -> {out}",
+        markup=False,
+    )
+
+
+# ---------------------------------------------------------------------- top
+
+
+def _read_users(path: Path) -> list[str]:
+    """User ids from a file: the first field of each line; a header 'user...' is skipped."""
+    if not path.is_file():
+        raise InvalidInputError(f"--users file {str(path)!r} does not exist")
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except UnicodeDecodeError as exc:
+        raise InvalidInputError(f"--users file {str(path)!r} is not UTF-8 text") from exc
+    users: list[str] = []
+    for n, line in enumerate(lines):
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        first = text.replace(",", "\t").split("\t")[0].strip()
+        if n == 0 and first.lower() in ("user", "user_id", "userid", "users"):
+            continue
+        users.append(first)
+    if not users:
+        raise InvalidInputError(f"--users file {str(path)!r} holds no user ids (one per line)")
+    return list(dict.fromkeys(users))
+
+
+def _tsv_rows(results: list[RecommendedList], explain: bool) -> list[str]:
+    header = "user\titem\trank\tscore" + ("\tbecause" if explain else "")
+    rows = [header]
+    for res in results:
+        for r in res.items:
+            row = f"{res.query}\t{r.item}\t{r.rank}\t{r.score:.6g}"
+            if explain:
+                row += "\t" + (r.because or "")
+            rows.append(row)
+    return rows
+
+
+@recommend_app.command()
+def top(
+    model: ModelDir,
+    user: Annotated[
+        list[str] | None, typer.Option("--user", "-u", help="User id (repeatable).")
+    ] = None,
+    users: Annotated[
+        Path | None, typer.Option(help="File with one user id per line (first column).")
+    ] = None,
+    k: K = 10,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="TSV to write (default: print to stdout)."),
+    ] = None,
+    include_seen: Annotated[
+        bool, typer.Option("--include-seen", help="Keep items the user already has.")
+    ] = False,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Add a 'because you listened to X' column.")
+    ] = False,
+) -> None:
+    """Top-k items per user as TSV: user, item, rank, score.
+
+    An unknown user gets the most popular items (a warning says so).
+    """
+    from muselab.io.atomic import atomic_write_text
+    from muselab.recommend.serving import check_k
+
+    if (user is None) == (users is None):
+        raise InvalidInputError("give either --user ID (repeatable) or --users FILE")
+    check_k(k)
+    ids = list(dict.fromkeys(user)) if user else _read_users(users)  # type: ignore[arg-type]
+    if output is not None:
+        _check_output(output)
+    service = _load_service(model)
+    results = service.recommend_many(ids, k, exclude_seen=not include_seen, explain=explain)
+    unknown = [r.query for r in results if not r.known]
+    if len(unknown) == 1:
+        _warn(f"user {unknown[0]!r} is not in the model; listing the most popular items instead")
+    elif unknown:
+        _warn(
+            f"{len(unknown)} of {len(ids)} users are not in the model (first: {unknown[0]!r}); "
+            "they get the most popular items"
+        )
+    text = "\n".join(_tsv_rows(results, explain)) + "\n"
+    if output is None:
+        sys.stdout.write(text)  # raw: a rich console would expand the tabs
+        return
+    atomic_write_text(output, text)
+    _out.print(str(output), markup=False)
+
+
+# ---------------------------------------------------------------------- similar
+
+
+@recommend_app.command()
+def similar(
+    model: ModelDir,
+    item: Annotated[str, typer.Option("--item", help="Item id.")],
+    k: K = 10,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="TSV to write (default: stdout).")
+    ] = None,
+) -> None:
+    """The k items most similar to an item, as TSV: item, rank, score, name."""
+    from muselab.io.atomic import atomic_write_text
+
+    if output is not None:
+        _check_output(output)
+    service = _load_service(model)
+    res = service.similar(item, k)
+    rows = ["item\trank\tscore\tname"]
+    rows += [f"{r.item}\t{r.rank}\t{r.score:.6g}\t{r.name or ''}" for r in res.items]
+    text = "\n".join(rows) + "\n"
+    if output is None:
+        sys.stdout.write(text)  # raw: a rich console would expand the tabs
+        return
+    atomic_write_text(output, text)
+    _out.print(str(output), markup=False)
+
+
+# ---------------------------------------------------------------------- evaluate
+
+
+def _parse_ks(text: str) -> list[int]:
+    try:
+        ks = sorted({int(x) for x in text.split(",") if x.strip()})
+    except ValueError:
+        raise InvalidInputError(f"--k must be comma-separated integers, got {text!r}") from None
+    if not ks or ks[0] < 1:
+        raise InvalidInputError(f"--k must be positive integers, got {text!r}")
+    return ks
+
+
+def _model_params(models: list[str], params: list[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {m: [] for m in models}
+    for p in params:
+        name, sep, rest = p.partition(":")
+        if not sep or "=" not in rest:
+            raise InvalidInputError(f"--param must look like model:name=value, got {p!r}")
+        if name not in out:
+            raise InvalidInputError(f"--param {p!r} names model {name!r}, which is not in --models")
+        out[name].append(rest)
+    return out
+
+
+@recommend_app.command()
+def evaluate(
+    interactions: Interactions,
+    models: Annotated[
+        str, typer.Option("--models", help="Comma-separated model names.")
+    ] = "popularity,itemknn,ease,als,bpr,hybrid",
+    protocol: Annotated[
+        str, typer.Option(help="holdout (per-user random 80/20), leave-last or kfold.")
+    ] = "holdout",
+    k: Annotated[str, typer.Option("--k", "-k", help="Cutoffs, e.g. 10,20.")] = "10,20",
+    seed: Annotated[int, typer.Option(help="Seed of the split.")] = 0,
+    folds: Annotated[int, typer.Option(help="Folds for --protocol kfold.")] = 5,
+    test_fraction: Annotated[float, typer.Option(help="Hold-out share per user.")] = 0.2,
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", "-p", help="model:name=value, e.g. ease:lam=300 (repeatable)."),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Also write the table (.md Markdown, else TSV)."),
+    ] = None,
+    user_col: UserCol = None,
+    item_col: ItemCol = None,
+    weight_col: WeightCol = None,
+    timestamp_col: TimeCol = None,
+    sep: Sep = None,
+) -> None:
+    """Split the data, fit every model on train, rank all items, print the metric table."""
+    from muselab.io.atomic import atomic_write_text
+    from muselab.recommend.evaluation import PROTOCOLS, evaluate_models
+    from muselab.recommend.registry import create_recommender
+    from muselab.recommend.serving import load_source
+
+    names = [m.strip().lower() for m in models.split(",") if m.strip()]
+    if not names:
+        raise InvalidInputError("--models names no model")
+    if protocol not in PROTOCOLS:
+        raise InvalidInputError(
+            f"unknown --protocol {protocol!r}; choose one of {', '.join(PROTOCOLS)}"
+        )
+    if not 0 < test_fraction < 1:
+        raise InvalidInputError(f"--test-fraction must be between 0 and 1, got {test_fraction}")
+    ks = _parse_ks(k)
+    per_model = _model_params(names, param or [])
+    for name in names:  # unknown model or parameter: fail before reading the data
+        create_recommender(name, per_model[name])
+    if output is not None:
+        _check_output(output)
+    data, _ = load_source(
+        interactions,
+        user_col=user_col,
+        item_col=item_col,
+        weight_col=weight_col,
+        timestamp_col=timestamp_col,
+        sep=_sep(sep),
+    )
+    table = evaluate_models(
+        data,
+        names,
+        protocol=protocol,
+        ks=ks,
+        test_fraction=test_fraction,
+        n_folds=folds,
+        seed=seed,
+        params=per_model,
+        progress=_err.is_terminal,
+    )
+    title = f"{data!r}, {table.protocol}, seed {seed}"
+    if not _out.is_terminal:  # piped: a plain fixed-width table that never wraps
+        _out.print(f"{title}\n{table.to_text()}", markup=False)
+    else:
+        _out.print(_rich_table(title, table.columns, table.rows))
+    if output is not None:
+        text = table.to_markdown() if output.suffix.lower() == ".md" else table.to_tsv()
+        atomic_write_text(output, text + ("" if text.endswith("\n") else "\n"))
+        _out.print(str(output), markup=False)
+
+
+def _rich_table(title: str, cols: list[str], rows: list[dict[str, Any]]) -> Table:
+    shown = Table(title=title)
+    for c in cols:
+        shown.add_column(c, justify="left" if c == "model" else "right")
+    for row in rows:
+        shown.add_row(*(_cell(row.get(c, "")) for c in cols))
+    return shown
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.4f}" if abs(value) < 100 else f"{value:.1f}"
+    return str(value)
+
+
+# ---------------------------------------------------------------------- store import
+
+
+@recommend_app.command("import")
+def import_(
+    store: Annotated[
+        str, typer.Option(help="Store: a SQLite file (x.db), sqlite:///x.db or postgresql://...")
+    ],
+    interactions: Annotated[
+        str | None,
+        typer.Option("--interactions", "-i", help="Interaction file, 'hetrec' or a HetRec folder."),
+    ] = None,
+    items: Annotated[
+        Path | None, typer.Option(help="Catalogue CSV/TSV with columns id, name, url.")
+    ] = None,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Replace the stored interactions.")
+    ] = False,
+    user_col: UserCol = None,
+    item_col: ItemCol = None,
+    weight_col: WeightCol = None,
+    timestamp_col: TimeCol = None,
+    sep: Sep = None,
+) -> None:
+    """Import interactions and/or a catalogue into a store, in one transaction."""
+    from muselab.recommend.serving import load_source
+    from muselab.recommend.store import Store, read_catalogue
+
+    if interactions is None and items is None:
+        raise InvalidInputError("give --interactions FILE and/or --items FILE to import")
+    catalogue = read_catalogue(items) if items is not None else []
+    with Store(store) as st:
+        if interactions is not None:
+            data, source_items = load_source(
+                interactions,
+                user_col=user_col,
+                item_col=item_col,
+                weight_col=weight_col,
+                timestamp_col=timestamp_col,
+                sep=_sep(sep),
+            )
+            st.import_interactions(data, replace=replace, items=[*source_items, *catalogue])
+        else:
+            st.upsert_items(catalogue)
+        stats = st.stats()
+        where = repr(st)
+    _out.print(
+        f"{where}: {stats['users']:,} users, {stats['items']:,} items, "
+        f"{stats['interactions']:,} interactions",
+        markup=False,
+    )

@@ -1,0 +1,1 @@
+"""Route modules of the web API, one per capability (recommendation now; studio later)."""

@@ -1,0 +1,106 @@
+"""Recommendation routes: ``GET /recommend/{user}`` and ``GET /similar/{item}``.
+
+Documented behaviour
+--------------------
+* ``GET /recommend/{user}?k=10&exclude_seen=true&explain=false&fallback=true`` - the
+  user's top-``k`` (1..1000).  An **unknown user** gets the most popular items with
+  ``"known_user": false`` and ``"source": "popularity"`` on every item; with
+  ``fallback=false`` it is a 404 instead.
+* ``GET /similar/{item}?k=10`` - the ``k`` most similar items.  An **unknown item** is a
+  404, unless the model places it by content features (``"source": "content"``).
+* ``k`` outside 1..1000 or not an integer: 422.  Every error body is ``{"error": "..."}``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+from pydantic import BaseModel
+
+from muselab.recommend.serving import MAX_K, RecommendedList, RecommendService
+
+__all__ = ["ItemOut", "RecommendOut", "SimilarOut", "router"]
+
+router = APIRouter(tags=["recommend"])
+
+
+class ItemOut(BaseModel):
+    """One recommended item."""
+
+    item: str
+    rank: int
+    score: float
+    source: str
+    name: str | None = None
+    url: str | None = None
+    because: str | None = None
+
+
+class RecommendOut(BaseModel):
+    """A user's list."""
+
+    user: str
+    known_user: bool
+    model: str
+    items: list[ItemOut]
+
+
+class SimilarOut(BaseModel):
+    """Items similar to one item."""
+
+    item: str
+    known_item: bool
+    model: str
+    items: list[ItemOut]
+
+
+def _service(request: Request) -> RecommendService:
+    service: RecommendService = request.app.state.recommend
+    return service
+
+
+def _items(result: RecommendedList) -> list[ItemOut]:
+    return [ItemOut(**r.to_dict()) for r in result.items]
+
+
+K = Annotated[int, Query(ge=1, le=MAX_K, description=f"List length, 1..{MAX_K}.")]
+
+
+@router.get("/recommend/{user}", response_model=RecommendOut, response_model_exclude_none=True)
+def recommend(
+    request: Request,
+    user: Annotated[str, Path(description="External user id, as in the training data.")],
+    k: K = 10,
+    exclude_seen: Annotated[
+        bool, Query(description="Leave out items the user already has.")
+    ] = True,
+    explain: Annotated[
+        bool, Query(description="Add 'because you listened to X' (neighbour models).")
+    ] = False,
+    fallback: Annotated[
+        bool, Query(description="Unknown user: most popular items (true) or 404 (false).")
+    ] = True,
+) -> RecommendOut:
+    """Top-``k`` items for ``user``, best first."""
+    service = _service(request)
+    result = service.recommend(
+        user, k, exclude_seen=exclude_seen, fallback=fallback, explain=explain
+    )
+    return RecommendOut(
+        user=result.query, known_user=result.known, model=service.model.name, items=_items(result)
+    )
+
+
+@router.get("/similar/{item}", response_model=SimilarOut, response_model_exclude_none=True)
+def similar(
+    request: Request,
+    item: Annotated[str, Path(description="External item id, as in the training data.")],
+    k: K = 10,
+) -> SimilarOut:
+    """The ``k`` items most similar to ``item`` (itself excluded)."""
+    service = _service(request)
+    result = service.similar(item, k)
+    return SimilarOut(
+        item=result.query, known_item=result.known, model=service.model.name, items=_items(result)
+    )

@@ -1,0 +1,302 @@
+"""``muselab recommend fit/top/similar/evaluate/import`` on a tiny CSV, and the bad-input cases."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from muselab.cli.main import main
+from muselab.recommend.store import Store
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    try:
+        main(args)
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_one_line_error(code: int, err: str, pattern: str) -> None:
+    assert code != 0
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("muselab: error: "), err
+    assert pattern.lower() in lines[0].lower(), err
+    assert "Traceback" not in err
+
+
+def write_plays(path: Path, users: int = 12) -> Path:
+    """Two taste clusters: odd users play a, b, c; even users x, y, z; most miss one item."""
+    lines = ["listener,artist,plays"]
+    for u in range(1, users + 1):
+        items = ["a", "b", "c"] if u % 2 else ["x", "y", "z"]
+        for n, it in enumerate(items):
+            if (u + n) % 3 == 0 and u > 2:  # everyone but u1/u2 misses one item
+                continue
+            lines.append(f"u{u},{it},{(u * 7 + n * 3) % 20 + 1}")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.fixture
+def plays(tmp_path: Path) -> Path:
+    return write_plays(tmp_path / "plays.csv")
+
+
+@pytest.fixture
+def model_dir(tmp_path: Path, plays: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    out = tmp_path / "models" / "knn"
+    code, stdout, err = run(
+        [
+            "recommend", "fit", "--interactions", str(plays), "--model", "itemknn",
+            "--param", "k=10", "--user-col", "listener", "--item-col", "artist", "--out", str(out),
+        ],
+        capsys,
+    )  # fmt: skip
+    assert code == 0, err
+    assert "fitted itemknn on 12 users x 6 items" in stdout
+    return out
+
+
+def read_tsv(path: Path) -> list[list[str]]:
+    return [line.split("\t") for line in path.read_text().splitlines()]
+
+
+def test_fit_writes_a_complete_model_folder(model_dir: Path) -> None:
+    names = {p.name for p in model_dir.iterdir()}
+    assert {"config.json", "ids.json", "train.safetensors", "fit.json"} <= names
+    fit = json.loads((model_dir / "fit.json").read_text())
+    assert fit["model"] == "itemknn" and fit["interactions"] > 20
+    assert json.loads((model_dir / "config.json").read_text())["params"]["k"] == 10
+    assert not [p for p in model_dir.parent.iterdir() if p.name.startswith(".")]  # no temp dirs
+
+
+def test_top_writes_tsv_and_excludes_seen(
+    model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "recs.tsv"
+    code, stdout, err = run(
+        ["recommend", "top", "--model", str(model_dir), "--user", "u7", "--k", "3",
+         "--output", str(out)],
+        capsys,
+    )  # fmt: skip
+    assert code == 0, err
+    assert stdout.strip() == str(out)
+    rows = read_tsv(out)
+    assert rows[0] == ["user", "item", "rank", "score"]
+    # u7 played a and b (missed c): c, from the same cluster, comes first; a/b are excluded
+    assert rows[1][:3] == ["u7", "c", "1"]
+    assert {r[1] for r in rows[1:]}.isdisjoint({"a", "b"})
+    assert [int(r[2]) for r in rows[1:]] == list(range(1, len(rows)))
+    scores = [float(r[3]) for r in rows[1:]]
+    assert scores == sorted(scores, reverse=True)
+
+    code, stdout, err = run(
+        ["recommend", "top", "--model", str(model_dir), "--user", "u7", "--k", "3",
+         "--include-seen"],
+        capsys,
+    )  # fmt: skip
+    assert code == 0, err
+    assert {line.split("\t")[1] for line in stdout.splitlines()[1:]} >= {"a", "b"}
+
+
+def test_top_users_file_with_unknown_user_falls_back_with_a_warning(
+    model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    users = tmp_path / "users.txt"
+    users.write_text("user\nu3\nstranger\n\nu2\n")
+    out = tmp_path / "recs.tsv"
+    code, _, err = run(
+        ["recommend", "top", "--model", str(model_dir), "--users", str(users), "--k", "2",
+         "--output", str(out), "--explain"],
+        capsys,
+    )  # fmt: skip
+    assert code == 0, err
+    assert err.strip() == (
+        "muselab: warning: user 'stranger' is not in the model; "
+        "listing the most popular items instead"
+    )
+    rows = read_tsv(out)
+    assert rows[0][-1] == "because"
+    assert [r[0] for r in rows[1:]] == ["u3", "u3", "stranger", "stranger", "u2", "u2"]
+    # the fallback is the two most played-by-many items
+    assert {r[1] for r in rows if r[0] == "stranger"} <= {"a", "b", "c", "x", "y", "z"}
+    assert any(r[-1].startswith("because you listened to") for r in rows[1:] if r[0] == "u3")
+
+
+def test_similar_lists_the_same_cluster(
+    model_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, stdout, err = run(
+        ["recommend", "similar", "--model", str(model_dir), "--item", "x", "--k", "2"], capsys
+    )
+    assert code == 0, err
+    lines = stdout.splitlines()
+    assert lines[0] == "item\trank\tscore\tname"
+    assert {ln.split("\t")[0] for ln in lines[1:]} == {"y", "z"}
+
+
+def test_evaluate_prints_the_metric_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = write_plays(tmp_path / "many.csv", users=40)
+    table = tmp_path / "table.md"
+    code, stdout, err = run(
+        ["recommend", "evaluate", "--interactions", str(data),
+         "--models", "popularity,itemknn,ease,als,bpr,hybrid", "--k", "5,10", "--seed", "3",
+         "--param", "als:factors=4", "--param", "bpr:factors=4", "--output", str(table)],
+        capsys,
+    )  # fmt: skip
+    assert code == 0, err
+    lines = stdout.splitlines()
+    assert "holdout" in lines[0] and "seed 3" in lines[0]
+    header = lines[1].split()
+    assert header[0] == "model" and "ndcg@10" in header and "recall@5" in header
+    body = {ln.split()[0]: ln.split() for ln in lines[2:8]}
+    assert list(body) == ["popularity", "itemknn", "ease", "als", "bpr", "hybrid"]
+    col = header.index("ndcg@10")
+    # two clean clusters: a neighbour model ranks the held-out items well above popularity
+    assert float(body["itemknn"][col]) > float(body["popularity"][col])
+    assert table.read_text().startswith("| model |")
+
+
+@pytest.mark.parametrize(
+    ("content", "extra", "pattern"),
+    [
+        ("listener,artist,plays\nu1,a,3\n", ["--user-col", "who"], "no user column 'who'"),
+        ("listener,artist,plays\nu1,a,3\nu2,b,lots\n", [], "weight 'lots' is not a number"),
+        ("", [], "is empty"),
+        ("listener,artist,plays\n", [], "no interaction rows"),
+    ],
+)
+def test_fit_bad_interaction_files(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    content: str,
+    extra: list[str],
+    pattern: str,
+) -> None:
+    f = tmp_path / "bad.csv"
+    f.write_text(content)
+    out = tmp_path / "m"
+    code, _, err = run(
+        ["recommend", "fit", "-i", str(f), "--model", "ease", "--out", str(out), *extra], capsys
+    )
+    assert_one_line_error(code, err, pattern)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "pattern"),
+    [
+        (["--model", "deep-magic"], "unknown model 'deep-magic'"),
+        (["--model", "ease", "--param", "lam=heavy"], "lam='heavy' is not a number"),
+        (["--model", "ease", "--param", "depth=3"], "has no parameter 'depth'"),
+        (["--model", "ease", "-i", "missing.csv"], "does not exist"),
+    ],
+)
+def test_fit_bad_options(
+    plays: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], pattern: str
+) -> None:
+    base = ["recommend", "fit", "-i", str(plays), "--out", str(tmp_path / "m")]
+    if "-i" in args:
+        base = ["recommend", "fit", "--out", str(tmp_path / "m")]
+        args = [a if a != "missing.csv" else str(tmp_path / "missing.csv") for a in args]
+    code, _, err = run([*base, *args], capsys)
+    assert_one_line_error(code, err, pattern)
+
+
+def test_failed_fit_leaves_the_old_model_and_no_temp_folder(
+    model_dir: Path,
+    plays: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from muselab.recommend.knn import ItemKNN
+
+    before = {p.name: p.read_bytes() for p in model_dir.iterdir() if p.is_file()}
+
+    def broken(self: object, folder: Path) -> None:
+        (folder / "config.json").write_text("{half")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(ItemKNN, "_write", broken)
+    code, _, err = run(
+        ["recommend", "fit", "-i", str(plays), "--model", "itemknn", "--out", str(model_dir)],
+        capsys,
+    )
+    assert_one_line_error(code, err, "No space left on device")
+    after = {p.name: p.read_bytes() for p in model_dir.iterdir() if p.is_file()}
+    assert after == before
+    assert [p.name for p in model_dir.parent.iterdir()] == [model_dir.name]
+
+
+def test_top_and_similar_bad_input(
+    model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("x")
+    cases = [
+        (["top", "--model", str(model_dir)], "either --user ID"),
+        (["top", "--model", str(model_dir), "--user", "u1", "--k", "0"], "k must be an integer"),
+        (["top", "--model", str(tmp_path / "nope"), "--user", "u1"], "does not exist"),
+        (
+            ["top", "--model", str(model_dir), "--user", "u1", "-o", str(blocker / "r.tsv")],
+            "does not exist",
+        ),
+        (["similar", "--model", str(model_dir), "--item", "zzz"], "unknown item 'zzz'"),
+        (["similar", "--model", str(blocker), "--item", "a"], "does not exist"),
+    ]
+    for args, pattern in cases:
+        code, _, err = run(["recommend", *args], capsys)
+        assert_one_line_error(code, err, pattern)
+
+
+def test_evaluate_bad_input(plays: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    base = ["recommend", "evaluate", "-i", str(plays)]
+    for args, pattern in [
+        (["--models", "ease,nope"], "unknown model 'nope'"),
+        (["--protocol", "random"], "unknown --protocol 'random'"),
+        (["--k", "ten"], "comma-separated integers"),
+        (["--models", "ease", "--param", "lam=3"], "model:name=value"),
+        (["--models", "ease", "--protocol", "leave-last"], "timestamp"),
+    ]:
+        code, _, err = run([*base, *args], capsys)
+        assert_one_line_error(code, err, pattern)
+
+
+def test_import_into_store_then_fit_from_it(
+    plays: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "music.db"
+    items = tmp_path / "items.csv"
+    items.write_text("id,name,url\na,Abba,http://a\nx,XTC,\n")
+    code, stdout, err = run(
+        ["recommend", "import", "--store", str(db), "-i", str(plays), "--items", str(items)],
+        capsys,
+    )
+    assert code == 0, err
+    assert "12 users, 6 items" in stdout
+    bad = tmp_path / "bad.csv"
+    bad.write_text("listener,artist,plays\nu99,a,1\nu99,b,-4\n")
+    code, _, err = run(["recommend", "import", "--store", str(db), "-i", str(bad)], capsys)
+    assert_one_line_error(code, err, "finite non-negative")
+    with Store(db) as st:
+        assert st.stats()["users"] == 12
+
+    out = tmp_path / "m"
+    code, _, err = run(
+        ["recommend", "fit", "-i", f"sqlite:///{db}", "--model", "itemknn", "--out", str(out)],
+        capsys,
+    )
+    assert code == 0, err
+    code, stdout, err = run(
+        ["recommend", "similar", "--model", str(out), "--item", "y", "--k", "1"], capsys
+    )
+    assert code == 0, err
+    assert stdout.splitlines()[1].split("\t")[3] == "XTC"
