@@ -97,6 +97,19 @@ def compose(
     soundfont: Annotated[
         str | None, typer.Option(help="SoundFont (.sf2) for audio output.")
     ] = None,
+    top_k: Annotated[
+        int | None, typer.Option("--top-k", help="Neural models: sample among the k likeliest.")
+    ] = None,
+    top_p: Annotated[
+        float | None, typer.Option("--top-p", help="Neural models: nucleus sampling mass.")
+    ] = None,
+    primer: Annotated[
+        Path | None,
+        typer.Option(help="Continue this piece (MIDI, MusicXML, ABC, JSON); --bars adds bars."),
+    ] = None,
+    infill: Annotated[
+        str | None, typer.Option(help="With --primer: rewrite these bars, e.g. 5-8.")
+    ] = None,
 ) -> None:
     """Compose new pieces and write them in the chosen formats."""
     from muselab.export import export, parse_formats
@@ -105,7 +118,11 @@ def compose(
     if not 1 <= count <= 10000:
         raise InvalidInputError(f"--count must be 1..10000, got {count}")
     fmts = parse_formats(formats)
-    name = generator or DEFAULT_GENERATOR
+    from muselab.cli.primer import compose_one, load_primer, parse_infill
+
+    fill = parse_infill(infill)
+    primer_score = load_primer(primer, fill)
+    name = generator or ("transformer" if primer_score is not None else DEFAULT_GENERATOR)
     if seed is None:
         seed = random.SystemRandom().randrange(1_000_000)
     base = ComposeOptions(
@@ -116,6 +133,8 @@ def compose(
         style=style,
         seed=seed,
         temperature=temperature,
+        top_k=top_k,
+        top_p=top_p,
     )
     gen = get_generator(name)
     _ensure_folder(out)
@@ -124,7 +143,7 @@ def compose(
         task = progress.add_task("composing", total=count)
         for i in range(count):
             opts = ComposeOptions.from_dict({**base.to_dict(), "seed": seed + i})
-            score = gen.generate(opts)
+            score = compose_one(gen, opts, primer_score, fill)
             written += export(score, out, f"{name}-{seed + i}", fmts, soundfont=soundfont)
             progress.advance(task)
     for p in written:
@@ -206,6 +225,11 @@ def generators() -> None:
 
     for g in available_generators():
         _out.print(g + ("  (default)" if g == DEFAULT_GENERATOR else ""), markup=False)
+
+
+from muselab.cli.train import train as _train  # noqa: E402
+
+app.command(name="train")(_train)
 
 
 def _ensure_folder(folder: Path) -> None:

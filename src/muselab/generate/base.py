@@ -46,6 +46,11 @@ class ComposeOptions:
         Same seed and options -> the same piece.
     temperature : float
         Sampling temperature for learned generators (> 0; 1 = as learned).
+    top_k : int or None
+        Neural generators: sample among the ``k`` most likely tokens (None: all).
+    top_p : float or None
+        Neural generators: nucleus sampling, the smallest set of tokens with probability
+        ``>= p`` (0 < p <= 1; None: all).
     """
 
     bars: int = 16
@@ -55,6 +60,8 @@ class ComposeOptions:
     style: str | None = None
     seed: int | None = None
     temperature: float = 1.0
+    top_k: int | None = None
+    top_p: float | None = None
 
     def __post_init__(self) -> None:
         if (
@@ -77,6 +84,14 @@ class ComposeOptions:
             raise InvalidInputError(f"seed must be a non-negative integer, got {self.seed!r}")
         if not (isinstance(self.temperature, int | float) and 0.05 <= self.temperature <= 5.0):
             raise InvalidInputError(f"temperature must be 0.05..5, got {self.temperature!r}")
+        k = self.top_k
+        if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 1):
+            raise InvalidInputError(f"top_k must be a positive integer or None, got {k!r}")
+        p = self.top_p
+        if p is not None and (
+            isinstance(p, bool) or not isinstance(p, int | float) or not 0.0 < p <= 1.0
+        ):
+            raise InvalidInputError(f"top_p must be in (0, 1] or None, got {p!r}")
 
     @property
     def key_signature(self) -> KeySignature | None:

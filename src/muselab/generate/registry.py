@@ -22,7 +22,24 @@ def _markov() -> Generator:
     return MarkovGenerator.default()
 
 
-_FACTORIES: dict[str, Callable[[], Generator]] = {"markov": _markov, "rules": _rules}
+def _transformer() -> Generator:
+    from muselab.generate.neural import default_generator
+
+    return default_generator("transformer")
+
+
+def _lstm() -> Generator:
+    from muselab.generate.neural import default_generator
+
+    return default_generator("lstm")
+
+
+_FACTORIES: dict[str, Callable[[], Generator]] = {
+    "markov": _markov,
+    "rules": _rules,
+    "transformer": _transformer,
+    "lstm": _lstm,
+}
 
 DEFAULT_GENERATOR = "markov"
 """The generator ``muselab compose`` uses when none is named: the shipped folk-tune model."""

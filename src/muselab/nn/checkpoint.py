@@ -106,6 +106,7 @@ def save_checkpoint(
     model_config: Mapping[str, Any],
     *,
     extra: Mapping[str, Any] | None = None,
+    weights_dtype: str = "float32",
 ) -> Path:
     """Write ``model``'s weights and its config into folder ``path``; return the folder.
 
@@ -119,6 +120,9 @@ def save_checkpoint(
         and the hyper-parameters that rebuild the module.
     extra : mapping, optional
         Anything else JSON-serialisable to keep beside it (tokenizer, data, metrics).
+    weights_dtype : {"float32", "float16", "bfloat16"}
+        Store floating-point weights in this type (half the size with 16 bits); they are
+        cast back to the model's type on loading.
 
     Returns
     -------
@@ -126,6 +130,11 @@ def save_checkpoint(
     """
     if "type" not in model_config:
         raise InvalidInputError("model_config needs a 'type' naming the architecture")
+    dtypes = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
+    if weights_dtype not in dtypes:
+        raise InvalidInputError(
+            f"weights_dtype must be one of {', '.join(dtypes)}, got {weights_dtype!r}"
+        )
     folder = _folder_for_writing(path)
     doc = {
         "schema": SCHEMA,
@@ -145,7 +154,7 @@ def save_checkpoint(
         if ptr in seen and tensor.numel() > 0:
             continue
         seen[ptr] = name
-        state[name] = tensor
+        state[name] = tensor.to(dtypes[weights_dtype]) if tensor.is_floating_point() else tensor
     _write_tensors(folder / WEIGHTS_FILE, state)
     atomic_write_text(folder / CONFIG_FILE, text)
     return folder
@@ -231,7 +240,7 @@ def load_weights(model: torch.nn.Module, state: Mapping[str, torch.Tensor], *, w
                 f"weight {k!r} in {where!r} has shape {tuple(v.shape)}, "
                 f"the model expects {tuple(own[k].shape)}"
             )
-    model.load_state_dict(dict(state), strict=False)
+    model.load_state_dict(dict(state), strict=False)  # copies cast to the model's dtype
 
 
 # ---------------------------------------------------------------------------- optimiser state

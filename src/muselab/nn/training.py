@@ -140,8 +140,10 @@ class TrainConfig:
     num_threads : int
         ``torch.set_num_threads`` during training (1 on a shared machine).
     max_minutes : float or None
-        Time budget: stop (after validating) once training has run this long in total,
-        resumed sessions included.
+        Time budget in CPU minutes of the training process (``time.process_time``, so a
+        busy shared machine does not shorten the training): stop, after validating, once
+        training has used this much in total, resumed sessions included.  With
+        ``num_threads = 1`` this is about the wall time on an idle core.
     progress : bool
         Show a rich progress bar on stderr.
     """
@@ -265,6 +267,8 @@ class TrainReport:
     epochs_run, steps : int
     train_seconds : float
         Wall time spent training and validating, resumed sessions included.
+    cpu_seconds : float
+        CPU time of the process for the same (the budget's clock).
     stopped : str
         ``"epochs"``, ``"early stopping"`` or ``"time budget"``.
     history : list of dict
@@ -276,6 +280,7 @@ class TrainReport:
     epochs_run: int
     steps: int
     train_seconds: float
+    cpu_seconds: float
     stopped: str
     n_parameters: int
     num_threads: int
@@ -323,6 +328,8 @@ class Trainer:
         Where the resumable last-epoch state goes (default ``out_dir/resume``).
     report_path : str or Path, optional
         Where ``report.json`` goes (default ``out_dir/report.json``).
+    weights_dtype : {"float32", "float16", "bfloat16"}
+        Storage type of the best checkpoint's weights (the resumable state stays float32).
     """
 
     def __init__(
@@ -338,6 +345,7 @@ class Trainer:
         extra: Mapping[str, Any] | None = None,
         state_dir: str | Path | None = None,
         report_path: str | Path | None = None,
+        weights_dtype: str = "float32",
     ) -> None:
         if not isinstance(config, TrainConfig):
             raise InvalidInputError(f"config must be a TrainConfig, got {type(config).__name__}")
@@ -355,6 +363,7 @@ class Trainer:
         self.model_config = dict(model_config)
         self.loss_fn = loss_fn
         self.extra = dict(extra or {})
+        self.weights_dtype = weights_dtype
         self.console = Console(stderr=True)
 
     # ------------------------------------------------------------------ pieces
@@ -382,7 +391,13 @@ class Trainer:
 
     def _save_best(self, epoch: int, valid_loss: float) -> None:
         extra = {**self.extra, "training": {"epoch": epoch, "valid_loss": valid_loss}}
-        save_checkpoint(self.out_dir, self.model, self.model_config, extra=extra)
+        save_checkpoint(
+            self.out_dir,
+            self.model,
+            self.model_config,
+            extra=extra,
+            weights_dtype=self.weights_dtype,
+        )
 
     def _save_state(self, opt: torch.optim.Optimizer, state: Mapping[str, Any]) -> None:
         save_checkpoint(self.state_dir, self.model, self.model_config, extra=self.extra)
@@ -430,7 +445,7 @@ class Trainer:
         opt = torch.optim.AdamW(
             _param_groups(self.model, cfg.weight_decay), lr=cfg.lr, betas=cfg.betas
         )
-        epoch, step, best, best_epoch, bad, elapsed = 0, 0, math.inf, 0, 0, 0.0
+        epoch, step, best, best_epoch, bad, elapsed, cpu = 0, 0, math.inf, 0, 0, 0.0, 0.0
         history: list[dict[str, float]] = []
         if resume and (self.state_dir / OPTIMIZER_STATE_FILE).is_file():
             load_weights(
@@ -451,6 +466,7 @@ class Trainer:
             epoch, step = int(st["epoch"]), int(st["step"])
             best, best_epoch = float(st["best"]), int(st["best_epoch"])
             bad, elapsed = int(st["bad_epochs"]), float(st["elapsed"])
+            cpu = float(st.get("cpu", elapsed))
             history = list(st["history"])
         n_params = sum(p.numel() for p in self.model.parameters())
         first = self._epoch_batches(epoch + 1) if epoch < cfg.epochs else []
@@ -459,7 +475,7 @@ class Trainer:
         stopped = "epochs"
         if cfg.patience and bad >= cfg.patience:
             stopped = "early stopping"
-        elif elapsed >= budget:
+        elif cpu >= budget:
             stopped = "time budget"
         lr = learning_rate(cfg, step, total_steps)
         with self._progress() as progress:
@@ -470,7 +486,7 @@ class Trainer:
                 task = progress.add_task(
                     f"epoch {epoch}/{cfg.epochs}", total=len(batches), loss=math.nan, lr=lr
                 )
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 self.model.train()
                 tot, cnt = 0.0, 0
                 for b in batches:
@@ -486,22 +502,24 @@ class Trainer:
                     step += 1
                     tot, cnt = tot + float(loss_sum.detach()), cnt + n
                     progress.update(task, advance=1, loss=tot / max(cnt, 1), lr=lr)
-                    if elapsed + time.perf_counter() - t0 >= budget:
+                    if cpu + time.process_time() - c0 >= budget:
                         stopped = "time budget"
                         break
                 valid = self.evaluate()
                 elapsed += time.perf_counter() - t0
+                cpu += time.process_time() - c0
                 row = {
                     "epoch": epoch,
                     "train_loss": tot / max(cnt, 1),
                     "valid_loss": valid,
                     "lr": lr,
                     "seconds": round(elapsed, 2),
+                    "cpu_seconds": round(cpu, 2),
                 }
                 history.append(row)
                 self.console.print(
                     f"epoch {epoch}: train {row['train_loss']:.4f}  valid {valid:.4f}"
-                    f"  ({elapsed / 60:.1f} min)",
+                    f"  ({elapsed / 60:.1f} min, {cpu / 60:.1f} CPU min)",
                     highlight=False,
                 )
                 if valid < best - cfg.min_delta:
@@ -520,6 +538,7 @@ class Trainer:
                         "best_epoch": best_epoch,
                         "bad_epochs": bad,
                         "elapsed": elapsed,
+                        "cpu": cpu,
                         "history": history,
                         "config": cfg.to_dict(),
                     },
@@ -530,6 +549,7 @@ class Trainer:
             epochs_run=epoch,
             steps=step,
             train_seconds=round(elapsed, 2),
+            cpu_seconds=round(cpu, 2),
             stopped=stopped,
             n_parameters=n_params,
             num_threads=cfg.num_threads,
