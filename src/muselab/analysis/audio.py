@@ -106,7 +106,7 @@ def _accent_at(env: NDArray[np.float32], times: F64, sr: int) -> F64:
     idx = np.round(times * sr / HOP).astype(np.int64)
     padded = np.concatenate([env, np.zeros(3, dtype=env.dtype)])
     return np.asarray(
-        [padded[max(i - 2, 0) : i + 3].max() for i in np.clip(idx, 0, env.size)], np.float64
+        [padded[max(i - 2, 0) : i + 3].sum() for i in np.clip(idx, 0, env.size)], np.float64
     )
 
 
@@ -127,7 +127,7 @@ def _key_changes(
         return []
     out: list[KeyChange] = []
     for i, k in enumerate(path):
-        t = 0.0 if i == 0 else float(edges[starts[i] + w // 4])
+        t = 0.0 if i == 0 else float(edges[min(starts[i] + w // 4, edges.size - 1)])
         name = _key.key_name(int(k) % 12, "major" if k < 12 else "minor")
         if not out or out[-1].key != name:
             out.append(KeyChange(t, name))

@@ -88,6 +88,7 @@ def chord_scores(
     bass_weight: float = 0.15,
     seventh_penalty: float = 0.04,
     no_chord_floor: float = 0.0,
+    no_chord_score: float = 0.3,
 ) -> NDArray[np.float64]:
     """Template-match score of every vocabulary chord for every segment.
 
@@ -104,6 +105,9 @@ def chord_scores(
         any triad-plus-passing-note segment otherwise).
     no_chord_floor : float
         Segments whose chroma norm is at most this are forced to ``N``.
+    no_chord_score : float
+        Fixed score of ``N``: a segment whose best chord matches worse than this (in
+        cosine units) is no chord.
 
     Returns
     -------
@@ -118,6 +122,7 @@ def chord_scores(
     _labels, tpl, roots = chord_vocabulary(tuple(qualities))
     u, norm = _unit_columns(c)
     s = tpl @ u
+    s[-1] = no_chord_score
     n_q = 12 * len(qualities)
     for i, q in enumerate(qualities):
         if len(QUALITIES[q]) > 3:
@@ -145,6 +150,7 @@ def decode_chords(
     bass_weight: float = 0.15,
     seventh_penalty: float = 0.04,
     no_chord_floor: float = 0.0,
+    no_chord_score: float = 0.3,
 ) -> list[ChordSegment]:
     """Chord chart from per-segment chroma.
 
@@ -170,6 +176,7 @@ def decode_chords(
         bass_weight=bass_weight,
         seventh_penalty=seventh_penalty,
         no_chord_floor=no_chord_floor,
+        no_chord_score=no_chord_score,
     )
     n = s.shape[1]
     if edges.shape != (n + 1,):

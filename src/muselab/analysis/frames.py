@@ -22,6 +22,7 @@ grid           hop           arrays
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -179,12 +180,22 @@ def compute_frames(y: F32, sr: int = ANALYSIS_RATE) -> Frames:
     mel_db = np.ascontiguousarray(stacked[:N_MELS])
     rms, centroid, rolloff, flatness = (stacked[N_MELS + i] for i in range(4))
     contrast = np.ascontiguousarray(stacked[N_MELS + 4 :])
-    onset_env = librosa.onset.onset_strength(S=mel_db, sr=sr, hop_length=HOP).astype(np.float32)
+    # spectral flux on the log-mel spectrogram, floored 80 dB below the peak (librosa's
+    # power_to_db(top_db=80)), so that loud and soft onsets differ by their level, not by
+    # the depth of the silence before them
+    floored = np.maximum(mel_db, float(mel_db.max()) - 80.0) if mel_db.size else mel_db
+    onset_env = librosa.onset.onset_strength(S=floored, sr=sr, hop_length=HOP).astype(np.float32)
 
     fmin = float(librosa.midi_to_hz(MIDI_LO))
 
     def cqt(seg: F32) -> NDArray[np.float32]:
-        c = librosa.cqt(
+        with warnings.catch_warnings():  # short final chunks: librosa pads, and says so
+            warnings.simplefilter("ignore", UserWarning)
+            c = _cqt(seg)
+        return np.abs(c).astype(np.float32)
+
+    def _cqt(seg: F32) -> NDArray[np.complex64]:
+        return librosa.cqt(
             seg,
             sr=sr,
             hop_length=CQT_HOP,
@@ -192,7 +203,6 @@ def compute_frames(y: F32, sr: int = ANALYSIS_RATE) -> Frames:
             n_bins=N_PITCH * 3 + 2,
             bins_per_octave=_BPO,
         )
-        return np.abs(c).astype(np.float32)
 
     if y.size >= CQT_HOP:
         c36 = _chunks(y, CQT_HOP, _CQT_MARGIN, cqt)  # bin 3k+1 is MIDI 24+k

@@ -23,6 +23,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from muselab.cli.analyze import register as register_analyze
 from muselab.errors import InvalidInputError, MuselabError
 
 __all__ = ["app", "main"]
@@ -225,6 +226,9 @@ def generators() -> None:
 
     for g in available_generators():
         _out.print(g + ("  (default)" if g == DEFAULT_GENERATOR else ""), markup=False)
+
+
+register_analyze(app)
 
 
 from muselab.cli.train import train as _train  # noqa: E402
