@@ -300,3 +300,96 @@ def test_import_into_store_then_fit_from_it(
     )
     assert code == 0, err
     assert stdout.splitlines()[1].split("\t")[3] == "XTC"
+
+
+def test_serve_bad_model_folder_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(["serve", "--model", str(tmp_path / "none")], capsys)
+    assert_one_line_error(code, err, "does not exist")
+    code, _, err = run(["serve", "--model", str(tmp_path), "--port", "0"], capsys)
+    assert_one_line_error(code, err, "--port must be 1..65535")
+
+
+def test_serve_answers_http(model_dir: Path) -> None:
+    """`muselab serve` in a subprocess answers /health and /recommend on localhost."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cmd = [sys.executable, "-m", "muselab", "serve", "--model", str(model_dir), "--port", str(port)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            while True:
+                assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+                try:
+                    health = client.get("/health")
+                    break
+                except httpx.TransportError:
+                    assert time.monotonic() < deadline, "muselab serve did not start in 60 s"
+                    time.sleep(0.1)
+            assert health.json()["model"] == "itemknn"
+            body = client.get("/recommend/u7", params={"k": 1}).json()
+            assert body["items"][0]["item"] == "c"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@pytest.mark.shared_data
+def test_hetrec_shortcut_fit_top_similar(
+    shared_data: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MUSELAB_DATA", str(shared_data))
+    out = tmp_path / "lastfm"
+    code, stdout, err = run(
+        ["recommend", "fit", "-i", "hetrec", "--model", "itemknn", "--out", str(out)], capsys
+    )
+    assert code == 0, err
+    assert "1,892 users x 17,632 items (92,834 interactions)" in stdout
+    code, stdout, err = run(
+        ["recommend", "similar", "--model", str(out), "--item", "89", "--k", "5"], capsys
+    )  # 89 is Lady Gaga
+    assert code == 0, err
+    names = [line.split("\t")[3] for line in stdout.splitlines()[1:]]
+    assert len(names) == 5 and "Britney Spears" in names
+    code, stdout, err = run(
+        ["recommend", "top", "--model", str(out), "--user", "2", "--k", "10"], capsys
+    )
+    assert code == 0, err
+    recs = [line.split("\t")[1] for line in stdout.splitlines()[1:]]
+    seen = {
+        line.split("\t")[1]
+        for line in (shared_data / "lastfm-hetrec2011" / "user_artists.dat")
+        .read_text()
+        .splitlines()[1:]
+        if line.split("\t")[0] == "2"
+    }
+    assert len(recs) == 10 and seen and not seen & set(recs)
+
+
+@pytest.mark.slow
+@pytest.mark.shared_data
+def test_hetrec_evaluate(
+    shared_data: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MUSELAB_DATA", str(shared_data))
+    code, stdout, err = run(
+        ["recommend", "evaluate", "-i", "hetrec", "--models", "popularity,itemknn", "--k", "10"],
+        capsys,
+    )
+    assert code == 0, err
+    rows = {ln.split()[0]: ln.split() for ln in stdout.splitlines()[2:4]}
+    col = stdout.splitlines()[1].split().index("ndcg@10")
+    assert float(rows["itemknn"][col]) > float(rows["popularity"][col]) > 0.05
