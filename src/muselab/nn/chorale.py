@@ -1,0 +1,710 @@
+"""A frame-aware Transformer over ascending chorale pitch tokens (JSB Chorales).
+
+The model reads the token stream of :mod:`muselab.tokens.chorale` (each frame's pitches
+ascending, then end-of-frame) and gives every next token a distribution over 89 classes
+(end of frame + 88 pitches).  Three things make it better than a plain token LM:
+
+* **Two clocks in the attention.**  Rotary position embeddings (RoPE, Su et al. 2021)
+  rotate half of the heads by the token index and the other half by the *frame* index,
+  so "the same voice one beat ago" is one fixed relative offset for the frame heads.
+* **The previous frame, explicitly.**  The complete previous frame (88-key multi-hot)
+  is projected into every token of the next frame, and a *dynamic interval kernel*
+  predicted from the hidden state scores each candidate pitch by its intervals to the
+  previous frame's pitches (hold, step, leap) - a transposition-invariant copy mechanism.
+* **Intervals inside the frame.**  A second head scores the interval above the last
+  pitch already written in the frame (thirds, fifths, octaves ...).
+
+The output is **properly normalised over sets of pitches**: pitches at or below the last
+pitch of the frame are masked before the softmax, so each token sequence is the unique
+ascending spelling of one frame, end of frame is always allowed, and the probabilities
+of all 2**88 frames given the past sum to one (``tests/unit/test_chorale_model.py``
+checks this exhaustively on a tiny pitch range).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from muselab.errors import InvalidInputError
+from muselab.nn.registry import register_model
+from muselab.nn.sampling import SamplingOptions, make_generator, sample
+from muselab.tokens.chorale import (
+    BOS,
+    EOF,
+    N_PITCHES,
+    PITCH_LO,
+    ChoraleBatch,
+    validate_frames,
+)
+
+__all__ = [
+    "MODEL_TYPE",
+    "RNN_TYPE",
+    "ChoraleModel",
+    "ChoraleModelConfig",
+    "ChoraleRNN",
+    "ChoraleRNNConfig",
+    "ChoraleTransformer",
+    "FrameConstraint",
+    "KVCache",
+    "batch_tensors",
+    "build_chorale_model",
+    "model_config_dict",
+    "sample_frames",
+]
+
+MODEL_TYPE = "chorale-transformer"
+"""Architecture name in :mod:`muselab.nn.registry` and in checkpoint configs."""
+RNN_TYPE = "chorale-rnn"
+"""The recurrent baseline's architecture name."""
+FRAME_TYPE = "chorale-frame-transformer"
+"""The two-level model of :mod:`muselab.nn.chorale_frame`."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChoraleModelConfig:
+    """Hyper-parameters of :class:`ChoraleTransformer` (JSON round trip via ``to_dict``).
+
+    Parameters
+    ----------
+    d_model, n_layers, n_heads, d_ff : int
+        Transformer width, depth, heads (even: half use token positions, half frame
+        positions) and feed-forward width.
+    dropout : float
+        Dropout on embeddings, attention output and feed-forward output.
+    max_slots : int
+        Slots (positions inside a frame) with their own embedding; later ones share the last.
+    interval_radius : int
+        The previous-frame interval kernel covers ``-radius..+radius`` semitones.
+    rel_range : int
+        The in-frame head scores intervals ``1..rel_range`` above the last pitch.
+    rope_base_tokens, rope_base_frames : float
+        RoPE base of the token clock and of the frame clock.
+    n_pitches : int
+        Pitches ``21 .. 21 + n_pitches - 1`` (88 for the piano range; small in tests).
+    """
+
+    d_model: int = 192
+    n_layers: int = 4
+    n_heads: int = 6
+    d_ff: int = 512
+    dropout: float = 0.2
+    max_slots: int = 8
+    interval_radius: int = 12
+    rel_range: int = 24
+    rope_base_tokens: float = 10000.0
+    rope_base_frames: float = 1000.0
+    n_pitches: int = N_PITCHES
+
+    def __post_init__(self) -> None:
+        for name in ("d_model", "n_layers", "n_heads", "d_ff", "max_slots", "n_pitches"):
+            v = getattr(self, name)
+            if not isinstance(v, int) or v < 1:
+                raise InvalidInputError(f"{name} must be a positive integer, got {v!r}")
+        if self.d_model % self.n_heads or (self.d_model // self.n_heads) % 2:
+            raise InvalidInputError(
+                f"d_model ({self.d_model}) must split into n_heads ({self.n_heads}) heads "
+                "of even width"
+            )
+        if not 0.0 <= self.dropout < 1.0:
+            raise InvalidInputError(f"dropout must be in [0, 1), got {self.dropout!r}")
+        if self.interval_radius < 0 or self.rel_range < 1:
+            raise InvalidInputError("interval_radius must be >= 0 and rel_range >= 1")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ChoraleModelConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise InvalidInputError(
+                f"unknown chorale model settings {unknown}; known: {sorted(known)}"
+            )
+        return cls(**d)
+
+
+def _rope_angles(pos: Tensor, dim: int, base: float) -> tuple[Tensor, Tensor]:
+    """cos/sin ``[..., T, dim/2]`` for integer positions ``pos [..., T]``."""
+    inv = base ** (-torch.arange(0, dim, 2, dtype=torch.float32, device=pos.device) / dim)
+    ang = pos.to(torch.float32).unsqueeze(-1) * inv
+    return ang.cos(), ang.sin()
+
+
+def _rotate(x: Tensor, cos: Tensor, sin: Tensor) -> Tensor:
+    """Apply RoPE to ``x [B, H, T, D]`` with ``cos``/``sin`` ``[B, 1, T, D/2]``."""
+    x1, x2 = x[..., 0::2], x[..., 1::2]
+    out = torch.stack((x1 * cos - x2 * sin, x1 * sin + x2 * cos), dim=-1)
+    return out.flatten(-2)
+
+
+class KVCache:
+    """Per-layer keys and values of the tokens decoded so far (incremental sampling)."""
+
+    def __init__(self, n_layers: int) -> None:
+        self.k: list[Tensor | None] = [None] * n_layers
+        self.v: list[Tensor | None] = [None] * n_layers
+
+    def extend(self, layer: int, k: Tensor, v: Tensor) -> tuple[Tensor, Tensor]:
+        old_k, old_v = self.k[layer], self.v[layer]
+        if old_k is not None and old_v is not None:
+            k = torch.cat([old_k, k], dim=2)
+            v = torch.cat([old_v, v], dim=2)
+        self.k[layer], self.v[layer] = k, v
+        return k, v
+
+    def select(self, index: Tensor) -> None:
+        """Keep only batch rows ``index`` (e.g. after resampling candidates)."""
+        self.k = [None if k is None else k[index] for k in self.k]
+        self.v = [None if v is None else v[index] for v in self.v]
+
+
+def _gather_prev(history: Tensor, frame: Tensor) -> Tensor:
+    """``history[b, frame[b, t]]`` -> ``[B, T, 88]``."""
+    idx = frame.unsqueeze(-1).expand(-1, -1, history.shape[-1])
+    return torch.gather(history, 1, idx)
+
+
+def _frame_output(model: Any, h: Tensor, prev: Tensor, floor: Tensor, slot: Tensor) -> Tensor:
+    """Masked log-probabilities ``[B, T, 89]`` from hidden states (shared output head).
+
+    ``model`` has ``head`` (-> 89 logits) and, unless it is a plain baseline, ``kernel``
+    (previous-frame interval kernel) and ``rel`` (interval above the last pitch).
+    """
+    logits = model.head(h)
+    pitch = logits[..., 1:]
+    if model.kernel is not None:
+        r = model.kernel.out_features // 2
+        kern = model.kernel(h)  # [B, T, 2r+1]; index j <-> previous pitch at candidate + j - r
+        win = F.pad(prev, (r, r)).unfold(-1, 2 * r + 1, 1)  # [B, T, 88, 2r+1]
+        pitch = pitch + torch.einsum("...pj,...j->...p", win, kern)
+    ix = model._pitch_ix
+    if model.rel is not None:
+        rr = model.rel.out_features
+        rel = model.rel(h)  # [B, T, rr]; index j <-> candidate = last pitch + 1 + j
+        off = ix - floor.unsqueeze(-1)
+        valid = (off >= 0) & (off < rr) & (slot > 0).unsqueeze(-1)
+        pitch = pitch + torch.gather(rel, -1, off.clamp(0, rr - 1)) * valid
+    # ascending order: a pitch at or below the last one of the frame is impossible
+    pitch = pitch.masked_fill(ix < floor.unsqueeze(-1), float("-inf"))
+    return torch.log_softmax(torch.cat([logits[..., :1], pitch], dim=-1), dim=-1)
+
+
+class _Scoring:
+    """``log_probs`` / ``token_nll`` on batch dicts, shared by the chorale models."""
+
+    def log_probs(self, batch: dict[str, Tensor]) -> Tensor:
+        """Log-probabilities ``[B, T, 89]`` for a dict from :func:`batch_tensors`."""
+        prev = _gather_prev(batch["history"], batch["frame"])
+        return self(  # type: ignore[operator]
+            batch["inputs"], batch["slot"], batch["frame"], batch["floor"], prev
+        )
+
+    def token_nll(self, batch: dict[str, Tensor]) -> Tensor:
+        """Negative log-likelihood of every target ``[B, T]`` (0 on padding)."""
+        lp = self.log_probs(batch)
+        nll = -lp.gather(-1, batch["targets"].unsqueeze(-1)).squeeze(-1)
+        return nll.masked_fill(batch["mask"] == 0, 0.0)
+
+
+class _Block(nn.Module):
+    """Pre-norm Transformer block with rotary attention and an optional key/value cache."""
+
+    def __init__(self, d_model: int, n_heads: int, d_ff: int, dropout: float) -> None:
+        super().__init__()
+        self.n_heads = n_heads
+        self.ln1 = nn.LayerNorm(d_model)
+        self.qkv = nn.Linear(d_model, 3 * d_model)
+        self.proj = nn.Linear(d_model, d_model)
+        self.ln2 = nn.LayerNorm(d_model)
+        self.ff = nn.Sequential(nn.Linear(d_model, d_ff), nn.GELU(), nn.Linear(d_ff, d_model))
+        self.drop = nn.Dropout(dropout)
+
+    def forward(
+        self, x: Tensor, rope: tuple[Tensor, Tensor], cache: KVCache | None, layer: int
+    ) -> Tensor:
+        b, t, d = x.shape
+        h = self.n_heads
+        q, k, v = self.qkv(self.ln1(x)).view(b, t, 3, h, d // h).permute(2, 0, 3, 1, 4)
+        cos, sin = rope
+        q, k = _rotate(q, cos, sin), _rotate(k, cos, sin)
+        causal = cache is None or cache.k[layer] is None
+        if cache is not None:
+            k, v = cache.extend(layer, k, v)
+        att = F.scaled_dot_product_attention(q, k, v, is_causal=causal and t > 1)
+        x = x + self.drop(self.proj(att.transpose(1, 2).reshape(b, t, d)))
+        return x + self.drop(self.ff(self.ln2(x)))
+
+
+class ChoraleTransformer(_Scoring, nn.Module):
+    """Next-token model over ascending chorale pitch tokens; see the module docstring.
+
+    Examples
+    --------
+    >>> from muselab.tokens.chorale import chorale_example, collate
+    >>> model = ChoraleTransformer(ChoraleModelConfig(d_model=32, n_layers=1, n_heads=2))
+    >>> batch = batch_tensors(collate([chorale_example([[48, 60], [50, 62]])]))
+    >>> model.log_probs(batch).shape
+    torch.Size([1, 6, 89])
+    """
+
+    def __init__(self, config: ChoraleModelConfig | None = None) -> None:
+        super().__init__()
+        cfg = config or ChoraleModelConfig()
+        self.config = cfg
+        d = cfg.d_model
+        n = cfg.n_pitches
+        self.tok = nn.Embedding(3 + n, d)
+        self.slot = nn.Embedding(cfg.max_slots, d)
+        self.prev = nn.Linear(n, d, bias=False)
+        self.drop = nn.Dropout(cfg.dropout)
+        self.blocks = nn.ModuleList(
+            _Block(d, cfg.n_heads, cfg.d_ff, cfg.dropout) for _ in range(cfg.n_layers)
+        )
+        self.ln = nn.LayerNorm(d)
+        self.head = nn.Linear(d, 1 + n)
+        self.kernel = nn.Linear(d, 2 * cfg.interval_radius + 1)
+        self.rel = nn.Linear(d, cfg.rel_range)
+        nn.init.normal_(self.tok.weight, std=0.02)
+        nn.init.normal_(self.slot.weight, std=0.02)
+        for lin in (self.kernel, self.rel):
+            nn.init.zeros_(lin.weight)
+            nn.init.zeros_(lin.bias)
+        self.register_buffer("_pitch_ix", torch.arange(n), persistent=False)
+
+    # -- core -------------------------------------------------------------------------
+    def _rope(self, tok_pos: Tensor, frame_pos: Tensor) -> tuple[Tensor, Tensor]:
+        cfg = self.config
+        hd = cfg.d_model // cfg.n_heads
+        n_tok = cfg.n_heads - cfg.n_heads // 2
+        ct, st = _rope_angles(tok_pos, hd, cfg.rope_base_tokens)
+        cf, sf = _rope_angles(frame_pos, hd, cfg.rope_base_frames)
+        heads_tok = [n_tok, cfg.n_heads - n_tok]
+        cos = torch.cat(
+            [
+                ct.unsqueeze(1).expand(-1, heads_tok[0], -1, -1),
+                cf.unsqueeze(1).expand(-1, heads_tok[1], -1, -1),
+            ],
+            dim=1,
+        )
+        sin = torch.cat(
+            [
+                st.unsqueeze(1).expand(-1, heads_tok[0], -1, -1),
+                sf.unsqueeze(1).expand(-1, heads_tok[1], -1, -1),
+            ],
+            dim=1,
+        )
+        return cos, sin
+
+    def forward(
+        self,
+        inputs: Tensor,
+        slot: Tensor,
+        frame: Tensor,
+        floor: Tensor,
+        prev: Tensor,
+        *,
+        tok_pos: Tensor | None = None,
+        cache: KVCache | None = None,
+    ) -> Tensor:
+        """Masked log-probabilities ``[B, T, 89]`` of the next class at every step.
+
+        Parameters
+        ----------
+        inputs, slot, frame, floor : Tensor [shape=(B, T)], int64
+            As in :func:`muselab.tokens.chorale.chorale_example`.
+        prev : Tensor [shape=(B, T, 88)]
+            The complete previous frame of each target, multi-hot.
+        tok_pos : Tensor [shape=(B, T)], optional
+            Token positions (default ``0..T-1``; pass them when decoding with ``cache``).
+        cache : KVCache, optional
+            Keys/values of earlier steps; extended in place.
+        """
+        b, t = inputs.shape
+        if tok_pos is None:
+            tok_pos = torch.arange(t, device=inputs.device).expand(b, t)
+        slot_ix = slot.clamp(max=self.config.max_slots - 1)
+        x = self.tok(inputs) + self.slot(slot_ix) + self.prev(prev)
+        x = self.drop(x)
+        rope = self._rope(tok_pos, frame)
+        for i, block in enumerate(self.blocks):
+            x = block(x, rope, cache, i)
+        return _frame_output(self, self.ln(x), prev, floor, slot)
+
+
+@dataclass(frozen=True, slots=True)
+class ChoraleRNNConfig:
+    """Hyper-parameters of :class:`ChoraleRNN`, the recurrent baseline.
+
+    Parameters
+    ----------
+    hidden, n_layers : int
+    cell : {"gru", "lstm"}
+    dropout : float
+    features : bool
+        False: the plain baseline (token embedding in, one linear layer out, only the
+        ascending-order mask).  True: the same slot / previous-frame inputs and interval
+        heads as the Transformer.
+    max_slots, interval_radius, rel_range, n_pitches : int
+        As in :class:`ChoraleModelConfig` (the first three used when ``features``).
+    """
+
+    hidden: int = 256
+    n_layers: int = 3
+    cell: str = "gru"
+    dropout: float = 0.2
+    features: bool = False
+    max_slots: int = 8
+    interval_radius: int = 12
+    rel_range: int = 24
+    n_pitches: int = N_PITCHES
+
+    def __post_init__(self) -> None:
+        if self.cell not in ("gru", "lstm"):
+            raise InvalidInputError(f"cell must be 'gru' or 'lstm', got {self.cell!r}")
+        for name in ("hidden", "n_layers", "max_slots", "n_pitches"):
+            v = getattr(self, name)
+            if not isinstance(v, int) or v < 1:
+                raise InvalidInputError(f"{name} must be a positive integer, got {v!r}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise InvalidInputError(f"dropout must be in [0, 1), got {self.dropout!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ChoraleRNNConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise InvalidInputError(f"unknown RNN settings {unknown}; known: {sorted(known)}")
+        return cls(**d)
+
+
+class ChoraleRNN(_Scoring, nn.Module):
+    """GRU/LSTM next-token model over the same tokens (the benchmark's recurrent baseline)."""
+
+    def __init__(self, config: ChoraleRNNConfig | None = None) -> None:
+        super().__init__()
+        cfg = config or ChoraleRNNConfig()
+        self.config = cfg
+        d = cfg.hidden
+        n = cfg.n_pitches
+        self.tok = nn.Embedding(3 + n, d)
+        self.slot = nn.Embedding(cfg.max_slots, d) if cfg.features else None
+        self.prev = nn.Linear(n, d, bias=False) if cfg.features else None
+        rnn = nn.GRU if cfg.cell == "gru" else nn.LSTM
+        self.rnn = rnn(d, d, cfg.n_layers, batch_first=True, dropout=cfg.dropout)
+        self.drop = nn.Dropout(cfg.dropout)
+        self.head = nn.Linear(d, 1 + n)
+        self.kernel = nn.Linear(d, 2 * cfg.interval_radius + 1) if cfg.features else None
+        self.rel = nn.Linear(d, cfg.rel_range) if cfg.features else None
+        self.register_buffer("_pitch_ix", torch.arange(n), persistent=False)
+
+    def forward(
+        self,
+        inputs: Tensor,
+        slot: Tensor,
+        frame: Tensor,
+        floor: Tensor,
+        prev: Tensor,
+        *,
+        tok_pos: Tensor | None = None,
+        cache: KVCache | None = None,
+    ) -> Tensor:
+        """Masked log-probabilities ``[B, T, 89]`` (same inputs as the Transformer)."""
+        if cache is not None:
+            raise InvalidInputError("ChoraleRNN scores whole sequences; it has no decoding cache")
+        x = self.tok(inputs)
+        if self.slot is not None and self.prev is not None:
+            x = x + self.slot(slot.clamp(max=self.config.max_slots - 1)) + self.prev(prev)
+        h, _ = self.rnn(self.drop(x))
+        return _frame_output(self, self.drop(h), prev, floor, slot)
+
+
+ChoraleModel = Any
+"""A chorale model: :class:`ChoraleTransformer`, :class:`ChoraleRNN` or
+:class:`~muselab.nn.chorale_frame.ChoraleFrameTransformer` (same batches, same classes)."""
+
+
+def batch_tensors(batch: ChoraleBatch) -> dict[str, Tensor]:
+    """Torch tensors of a :class:`~muselab.tokens.chorale.ChoraleBatch`."""
+    return {
+        "inputs": torch.from_numpy(batch.inputs),
+        "targets": torch.from_numpy(batch.targets),
+        "slot": torch.from_numpy(batch.slot),
+        "frame": torch.from_numpy(batch.frame),
+        "floor": torch.from_numpy(batch.floor),
+        "history": torch.from_numpy(batch.history),
+        "mask": torch.from_numpy(batch.mask),
+        "n_frames": torch.from_numpy(batch.n_frames),
+    }
+
+
+def model_config_dict(model: ChoraleModel) -> dict[str, Any]:
+    """``{"type", "module", **hyper-parameters}`` for :func:`muselab.nn.save_checkpoint`."""
+    if isinstance(model, ChoraleTransformer):
+        kind = MODEL_TYPE
+    elif isinstance(model, ChoraleRNN):
+        kind = RNN_TYPE
+    else:
+        kind = FRAME_TYPE
+    return {"type": kind, "module": __name__, **model.config.to_dict()}
+
+
+@dataclass(frozen=True, slots=True)
+class FrameConstraint:
+    """What one sampled frame must look like (harmonisation, cadences, key).
+
+    Parameters
+    ----------
+    soprano : int or None
+        MIDI pitch that must be the frame's top note.
+    rest : bool
+        The frame must be empty (the melody rests).
+    bass_pcs, upper_pcs : frozenset of int or None
+        Pitch classes allowed for the lowest note and for the others (None: any).
+    """
+
+    soprano: int | None = None
+    rest: bool = False
+    bass_pcs: frozenset[int] | None = None
+    upper_pcs: frozenset[int] | None = None
+
+
+def _pc_mask(pcs: frozenset[int] | None, n: int) -> Tensor:
+    if pcs is None:
+        return torch.ones(n, dtype=torch.bool)
+    pc_of = (torch.arange(n) + PITCH_LO) % 12
+    return torch.isin(pc_of, torch.tensor(sorted(pcs), dtype=torch.long))
+
+
+def _allowed(
+    n_cur: int, floor: int, voices: int | None, con: FrameConstraint | None, n: int
+) -> Tensor:
+    """Boolean mask ``[1 + n]`` of the classes allowed at this step (before the model's own).
+
+    Pitch-class wishes (``bass_pcs``/``upper_pcs``) are dropped for this step when they
+    leave nothing; the soprano, the voice count and the rest are hard constraints.
+    """
+    ok = torch.zeros(1 + n, dtype=torch.bool)
+    con = con or FrameConstraint()
+    sop = None if con.soprano is None else con.soprano - PITCH_LO
+    if con.rest or (sop is not None and floor > sop) or (voices is not None and n_cur >= voices):
+        ok[0] = True  # a rest, or the frame is complete
+        return ok
+    idx = torch.arange(n)
+    for use_pcs in (True, False):
+        upper = _pc_mask(con.upper_pcs if use_pcs else None, n)
+        this = _pc_mask((con.bass_pcs if n_cur == 0 else con.upper_pcs) if use_pcs else None, n)
+        if sop is not None:
+            upper = upper & (idx < sop)
+            this = this & (idx < sop)
+            this[sop] = True
+        cand = this & (idx >= floor)
+        if voices is not None:
+            later = voices - n_cur - 1  # notes still to come after this one
+            # room: the later notes need distinct allowed pitches above this one
+            above = upper.flip(0).cumsum(0).flip(0) - upper.long()  # allowed pitches > p
+            if sop is not None:
+                cand &= idx == sop if later == 0 else (idx < sop) & (above >= later - 1)
+            else:
+                cand &= above >= later
+        if cand.any():
+            ok[1:] = cand
+            break
+    if voices is None and sop is None:
+        ok[0] = True
+    return ok
+
+
+@torch.no_grad()
+def sample_frames(
+    model: ChoraleModel,
+    n_frames: int,
+    *,
+    options: SamplingOptions | None = None,
+    seed: int | None = None,
+    voices: int | None = 4,
+    constraints: Mapping[int, FrameConstraint] | None = None,
+    primer: Sequence[Sequence[int]] | None = None,
+) -> list[list[int]]:
+    """Sample chorale frames token by token with a key/value cache.
+
+    Parameters
+    ----------
+    model : ChoraleTransformer
+        (a :class:`ChoraleRNN` has no decoding cache and cannot sample)
+    n_frames : int
+        Frames to sample (after the primer).
+    options : SamplingOptions, keyword-only, optional
+        Temperature, top-k, top-p (default: as learned).
+    seed : int, keyword-only, optional
+        Same seed, same frames.
+    voices : int or None, keyword-only
+        Exactly this many distinct pitches per frame (``None``: as the model likes).
+    constraints : mapping of int to FrameConstraint, keyword-only, optional
+        Per sampled frame index: forced soprano, rest, or pitch classes (harmonisation,
+        a tonic start, a cadence).
+    primer : sequence of frames, keyword-only, optional
+        Frames read before sampling (continuation); not part of the result.
+
+    Returns
+    -------
+    list of list of int
+        ``n_frames`` frames, each its pitches ascending.
+
+    Raises
+    ------
+    InvalidInputError
+        The constraints leave no possible note (e.g. a soprano below the other voices' room).
+    """
+    if isinstance(n_frames, bool) or not isinstance(n_frames, int) or n_frames < 0:
+        raise InvalidInputError(f"n_frames must be a non-negative integer, got {n_frames!r}")
+    decoder = _decoder(model)
+    opts = options or SamplingOptions()
+    cons = dict(constraints or {})
+    n = model.config.n_pitches
+    model.eval()
+    gen = make_generator(0 if seed is None else seed)
+    prev = torch.zeros(n)
+    clean_primer = validate_frames(primer or [], n_pitches=n)
+    for t, frame in enumerate(clean_primer):
+        decoder.begin_frame(t, prev)
+        floor = 0
+        for k, p in enumerate([*frame, None]):
+            decoder.next(k, floor, prev)
+            c = 0 if p is None else 1 + p - PITCH_LO
+            decoder.feed(c)
+            floor = c
+        prev = torch.zeros(n)
+        prev[[p - PITCH_LO for p in frame]] = 1.0
+    out: list[list[int]] = []
+    offset = len(clean_primer)
+    for i in range(n_frames):
+        con = cons.get(i)
+        cur: list[int] = []
+        floor = 0
+        decoder.begin_frame(offset + i, prev)
+        while True:
+            lp = decoder.next(len(cur), floor, prev)
+            ok = _allowed(len(cur), floor, voices, con, n) & torch.isfinite(lp)
+            if not ok.any():
+                raise InvalidInputError(
+                    f"frame {i}: no pitch fits the constraints {con} after {cur}; "
+                    "give a soprano that leaves room for the lower voices"
+                )
+            c = int(sample(lp, opts, generator=gen, mask=ok))
+            decoder.feed(c)
+            if c == 0:
+                break
+            cur.append(PITCH_LO + c - 1)
+            floor = c
+        out.append(cur)
+        prev = torch.zeros(n)
+        prev[[p - PITCH_LO for p in cur]] = 1.0
+    return out
+
+
+class _TokenDecoder:
+    """Incremental decoding of :class:`ChoraleTransformer` (key/value cache over tokens)."""
+
+    def __init__(self, model: ChoraleTransformer) -> None:
+        self.model = model
+        self.cache = KVCache(model.config.n_layers)
+        self.tok, self.pos, self.frame = BOS, 0, 0
+
+    def begin_frame(self, frame: int, prev: Tensor) -> None:
+        self.frame = frame
+
+    def next(self, slot: int, floor: int, prev: Tensor) -> Tensor:
+        lp = self.model(
+            torch.tensor([[self.tok]]),
+            torch.tensor([[slot]]),
+            torch.tensor([[self.frame]]),
+            torch.tensor([[floor]]),
+            prev.view(1, 1, -1),
+            tok_pos=torch.tensor([[self.pos]]),
+            cache=self.cache,
+        )
+        self.pos += 1
+        return lp[0, 0]
+
+    def feed(self, cls: int) -> None:
+        self.tok = EOF if cls == 0 else cls + 2
+
+
+class _FrameDecoder:
+    """Incremental decoding of the frame model: one frame step, then the in-frame decoder."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+        self.cache = KVCache(model.config.n_layers)
+        n = model.config.n_pitches
+        self.tok = BOS
+        self.prefix = torch.zeros(n)
+        self.context = torch.zeros(model.config.d_model)
+
+    def begin_frame(self, frame: int, prev: Tensor) -> None:
+        ctx = self.model.frame_context(prev.view(1, 1, -1), start=frame, cache=self.cache)
+        self.context = ctx[0, 0]
+        self.prefix = torch.zeros_like(self.prefix)
+
+    def next(self, slot: int, floor: int, prev: Tensor) -> Tensor:
+        lp: Tensor = self.model.token_log_probs(
+            self.context,
+            torch.tensor(self.tok),
+            torch.tensor(slot),
+            torch.tensor(floor),
+            prev,
+            self.prefix,
+        )
+        return lp
+
+    def feed(self, cls: int) -> None:
+        if cls == 0:
+            self.tok = EOF
+        else:
+            self.tok = cls + 2
+            self.prefix[cls - 1] = 1.0
+
+
+def _decoder(model: Any) -> _TokenDecoder | _FrameDecoder:
+    if isinstance(model, ChoraleTransformer):
+        return _TokenDecoder(model)
+    if hasattr(model, "frame_context"):
+        return _FrameDecoder(model)
+    raise InvalidInputError(f"a {type(model).__name__} cannot sample (it has no decoding cache)")
+
+
+def build_chorale_model(config: Mapping[str, Any]) -> ChoraleModel:
+    """A fresh chorale model from ``{"type": "chorale-transformer" | "chorale-rnn", ...}``.
+
+    A missing ``type`` means the Transformer; ``module`` (written by
+    :func:`model_config_dict`) is ignored.
+    """
+    kw = {k: v for k, v in config.items() if k not in ("type", "module")}
+    kind = config.get("type", MODEL_TYPE)
+    if kind == FRAME_TYPE:
+        from muselab.nn.chorale_frame import build_frame_model
+
+        return build_frame_model(kw)
+    if kind == MODEL_TYPE:
+        return ChoraleTransformer(ChoraleModelConfig.from_dict(kw))
+    if kind == RNN_TYPE:
+        return ChoraleRNN(ChoraleRNNConfig.from_dict(kw))
+    raise InvalidInputError(
+        f"unknown chorale model type {kind!r}; use {MODEL_TYPE!r} or {RNN_TYPE!r}"
+    )
+
+
+register_model(MODEL_TYPE, lambda **kw: build_chorale_model({"type": MODEL_TYPE, **kw}))
+register_model(RNN_TYPE, lambda **kw: build_chorale_model({"type": RNN_TYPE, **kw}))
+register_model(FRAME_TYPE, lambda **kw: build_chorale_model({"type": FRAME_TYPE, **kw}))
