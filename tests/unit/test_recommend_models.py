@@ -19,6 +19,7 @@ from muselab.recommend import (
 )
 from muselab.recommend.content import ContentRecommender
 from muselab.recommend.features import ItemFeatures
+from muselab.recommend.social import SocialRecommender
 
 N_PER_GROUP = 24
 GROUPS = ("a", "b", "c")
@@ -33,6 +34,7 @@ PARAMS: dict[str, dict] = {
     "als": {"factors": 8, "iterations": 20, "regularization": 0.01},
     "bpr": {"factors": 8, "iterations": 200, "learning_rate": 0.05},
     "content": {},
+    "social": {},
     "hybrid": {"parts": "ease:lam=5:min_item_count=1,itemknn:k=20", "weights": "auto"},
 }
 
@@ -69,9 +71,21 @@ def data() -> Interactions:
     return _clustered()
 
 
+def _friends(inter: Interactions) -> list[tuple[str, str]]:
+    """Each user is friends with the next two users of their own group."""
+    edges = []
+    for g in GROUPS:
+        for n in range(N_PER_GROUP):
+            edges += [(f"{g}{n}", f"{g}{(n + d) % N_PER_GROUP}") for d in (1, 2)]
+        edges += [(f"probe-{g}", f"{g}{n}") for n in range(3)]
+    return edges
+
+
 def _make(name: str, inter: Interactions) -> BaseRecommender:
     if name == "content":
         return ContentRecommender(features=_features(inter))
+    if name == "social":
+        return SocialRecommender(edges=_friends(inter))
     return create_recommender(name, PARAMS[name])
 
 
@@ -127,7 +141,7 @@ def test_save_load_round_trip(fitted: dict, name: str, tmp_path: Path) -> None:
     loaded.save(folder)
 
 
-@pytest.mark.parametrize("name", [m for m in PARAMS if m != "popularity"])
+@pytest.mark.parametrize("name", [m for m in PARAMS if m not in ("popularity", "social")])
 def test_new_listener_from_history(fitted: dict, name: str) -> None:
     recs = fitted[name].recommend_for_history(["c-item0", "c-item1", "c-item2", "c-item3"], k=2)
     assert recs[0].item == "c-item4" and recs[0].source == "model"

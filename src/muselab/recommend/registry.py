@@ -37,6 +37,7 @@ MODELS: dict[str, tuple[str, str]] = {
     "als": ("muselab.recommend.factorization", "ALS"),
     "bpr": ("muselab.recommend.factorization", "BPR"),
     "content": ("muselab.recommend.content", "ContentRecommender"),
+    "social": ("muselab.recommend.social", "SocialRecommender"),
     "hybrid": ("muselab.recommend.hybrid", "Hybrid"),
 }
 """Model name -> (module, class).  Modules are imported on first use."""

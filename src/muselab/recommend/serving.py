@@ -138,6 +138,13 @@ def load_source(
         items = read_catalogue(artists) if artists.is_file() else []
         return inter, items
     if _is_store(text):
+        if not _is_postgres(text):
+            file = Path(text.removeprefix("sqlite:///").removeprefix("sqlite://"))
+            if not file.is_file():
+                raise InvalidInputError(
+                    f"store {str(file)!r} does not exist; fill one with "
+                    "`muselab recommend import --store ...`"
+                )
         with Store(text) as store:
             return store.to_interactions(), store.items()
     if path.is_dir():
@@ -154,6 +161,10 @@ def load_source(
         sep=sep,
     )
     return inter, []
+
+
+def _is_postgres(text: str) -> bool:
+    return text.startswith(("postgresql://", "postgres://", "postgresql+psycopg://"))
 
 
 def _is_store(text: str) -> bool:
