@@ -221,7 +221,8 @@ def render(
         f"- Date: {date.today().isoformat()}; machine: {platform.machine()}, "
         f"{os.cpu_count()}-core CPU, shared with other jobs (load average "
         f"{load_before[0]:.1f} before, {load_after[0]:.1f} after), Python "
-        f"{platform.python_version()}, one thread per process.",
+        f"{platform.python_version()}, one thread per process, niceness {os.nice(0)} "
+        "(server and client).",
         f"- Command: `.venv/bin/python benchmarks/recommend_serving.py --models {args.models} "
         f"--users {args.users} --seed {args.seed} --out benchmarks/recommend_serving.md`",
         f"- {args.users} top-10 requests per model and path, one at a time, users drawn at "

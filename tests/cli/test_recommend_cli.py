@@ -198,6 +198,7 @@ def test_fit_bad_interaction_files(
         (["--model", "ease", "--param", "lam=heavy"], "lam='heavy' is not a number"),
         (["--model", "ease", "--param", "depth=3"], "has no parameter 'depth'"),
         (["--model", "ease", "-i", "missing.csv"], "does not exist"),
+        (["--model", "ease", "-i", "missing.db"], "store"),
     ],
 )
 def test_fit_bad_options(
@@ -206,9 +207,10 @@ def test_fit_bad_options(
     base = ["recommend", "fit", "-i", str(plays), "--out", str(tmp_path / "m")]
     if "-i" in args:
         base = ["recommend", "fit", "--out", str(tmp_path / "m")]
-        args = [a if a != "missing.csv" else str(tmp_path / "missing.csv") for a in args]
+        args = [str(tmp_path / a) if a.startswith("missing") else a for a in args]
     code, _, err = run([*base, *args], capsys)
     assert_one_line_error(code, err, pattern)
+    assert not (tmp_path / "missing.db").exists()  # a read never creates a store
 
 
 def test_failed_fit_leaves_the_old_model_and_no_temp_folder(
