@@ -50,15 +50,6 @@ from muselab.recommend.data import hetrec_dir
 from muselab.recommend.serving import RecommendService, save_model_dir
 from muselab.recommend.store import read_catalogue
 
-PARAMS: dict[str, dict[str, Any]] = {
-    "popularity": {},
-    "itemknn": {"k": 100, "alpha": 0.7, "weighting": "log"},
-    "userknn": {"k": 60},
-    "ease": {"lam": 100.0, "weighting": "binary"},
-    "als": {"factors": 64, "iterations": 15},
-    "bpr": {"factors": 64},
-    "hybrid": {},
-}
 API_TARGET_MS, REST_TARGET_MS = 10.0, 30.0
 
 
@@ -166,7 +157,7 @@ def main() -> None:
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="muselab-serving-") as tmp:
         for name in [m.strip() for m in args.models.split(",") if m.strip()]:
-            model = create_recommender(name, PARAMS.get(name, {}))
+            model = create_recommender(name)  # the defaults `recommend fit` uses
             t0 = time.perf_counter()
             model.fit(inter)
             fit_s = time.perf_counter() - t0
@@ -227,7 +218,8 @@ def render(
         f"--users {args.users} --seed {args.seed} --out benchmarks/recommend_serving.md`",
         f"- {args.users} top-10 requests per model and path, one at a time, users drawn at "
         "random (seed) with every 20th an unknown user (popularity fallback); 20 warm-up "
-        "requests not counted. Models fitted on all of HetRec; names and links from "
+        "requests not counted. Models fitted with their default parameters on all of HetRec; "
+        "names and links from "
         "`artists.dat` attached to every item.",
         "- **API**: `RecommendService.recommend(user, 10)` in process. **REST**: `GET "
         "/recommend/{user}?k=10` on `muselab serve` (uvicorn, 1 worker) from a keep-alive "
