@@ -483,7 +483,10 @@ def _densities(
     scale = float(np.std(pooled))
     if scale == 0.0:
         return None  # both are the same point mass
-    floor = 1e-3 * scale
+    # A (nearly) constant sample -- e.g. a generator whose pieces never have an empty beat
+    # -- would get a spike of vanishing width that overlaps nothing; it gets at least half
+    # the pooled sample's bandwidth instead.
+    floor = 0.5 * _bandwidth(pooled, 1e-9 * scale)
     bwa, bwb = _bandwidth(a, floor), _bandwidth(b, floor)
     lo = float(pooled.min()) - 4 * max(bwa, bwb)
     hi = float(pooled.max()) + 4 * max(bwa, bwb)
@@ -495,8 +498,10 @@ def overlap_area(a: NDArray[np.float64], b: NDArray[np.float64], *, n_grid: int 
     """Overlapping area of the KDE densities of two 1-d samples (Yang & Lerch "OA").
 
     ``OA = integral of min(p_a(x), p_b(x)) dx``: 1 for identical distributions, 0 for
-    disjoint ones.  Densities use Scott's-rule bandwidths (floored at 0.1 % of the pooled
-    standard deviation, so a point mass stays integrable) on a shared grid.
+    disjoint ones.  Densities use Scott's-rule bandwidths (as ``scipy.stats.gaussian_kde``),
+    floored at half the pooled sample's bandwidth so that a (nearly) constant sample is a
+    smooth bump rather than a spike that overlaps nothing; both are evaluated on a shared
+    grid.
 
     Examples
     --------

@@ -11,7 +11,9 @@ A config is a JSON or TOML document with four sections::
 
 Relative paths are taken from the current directory.  ``data.encoding`` names a recipe:
 a module with ``prepare(data, model, seed) -> TrainingJob`` registered here
-(``"folk"`` -> :mod:`muselab.generate.folk_data`).  Other encodings register theirs with
+(``"folk"`` -> :mod:`muselab.generate.folk_data`), or with its own
+``run(doc, resume=...) -> TrainReport`` (``"vae"`` -> :mod:`muselab.nn.vae`, ``"gan"`` ->
+:mod:`muselab.nn.gan`).  Other encodings register theirs with
 :func:`register_recipe` (module path inside ``muselab``).
 
 Examples
@@ -51,7 +53,12 @@ __all__ = [
     "run_config",
 ]
 
-_RECIPES: dict[str, str] = {"folk": "muselab.generate.folk_data"}
+_RECIPES: dict[str, str] = {
+    "folk": "muselab.generate.folk_data",
+    "vae": "muselab.nn.vae",  # folk melody VAE (its own run(): attribute vectors after training)
+    "gan": "muselab.nn.gan",  # bar GAN (its own run(): an adversarial loop)
+    "jsb-chorale": "muselab.nn.chorale_train",  # JSB chorale models (its own run(): test NLL)
+}
 _SECTIONS = ("data", "model", "train", "output")
 
 
@@ -122,6 +129,12 @@ def run_config(doc: Mapping[str, Any], *, resume: bool = False) -> TrainReport:
         raise InvalidInputError(
             f"unknown data.encoding {encoding!r}; choose one of {', '.join(available_recipes())}"
         )
+    if hasattr(importlib.import_module(_RECIPES[str(encoding)]), "run"):
+        # A recipe with its own training loop reads all four sections itself.
+        report: TrainReport = importlib.import_module(_RECIPES[str(encoding)]).run(
+            doc, resume=resume
+        )
+        return report
     train_cfg = TrainConfig.from_dict(doc.get("train", {}))
     out = dict(doc["output"])
     if "dir" not in out:
