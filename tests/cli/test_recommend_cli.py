@@ -238,6 +238,20 @@ def test_failed_fit_leaves_the_old_model_and_no_temp_folder(
     assert [p.name for p in model_dir.parent.iterdir()] == [model_dir.name]
 
 
+def test_fit_never_replaces_a_folder_that_is_not_a_model(
+    plays: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    precious = tmp_path / "music"
+    precious.mkdir()
+    (precious / "song.mid").write_bytes(b"MThd")
+    code, _, err = run(
+        ["recommend", "fit", "-i", str(plays), "--model", "popularity", "--out", str(precious)],
+        capsys,
+    )
+    assert_one_line_error(code, err, "is not a muselab model folder")
+    assert [p.name for p in precious.iterdir()] == ["song.mid"]
+
+
 def test_top_and_similar_bad_input(
     model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -137,7 +137,7 @@ def fit(
     Models: popularity, itemknn, userknn, rp3beta, ease, als, bpr, content, hybrid.
     """
     from muselab.recommend.registry import create_recommender
-    from muselab.recommend.serving import load_source, save_model_dir
+    from muselab.recommend.serving import check_model_target, load_source, save_model_dir
     from muselab.recommend.store import read_catalogue
 
     recommender = create_recommender(model, param or [])  # unknown name/param: fail first
@@ -150,6 +150,7 @@ def fit(
             f"--out: cannot create folder {str(out.parent)!r} ({exc.strerror or exc})"
         ) from exc
     _check_output(out, "--out")
+    check_model_target(out)  # never replace a folder of user files
     catalogue = read_catalogue(items) if items is not None else []
     data, source_items = load_source(
         interactions,

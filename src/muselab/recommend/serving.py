@@ -45,6 +45,7 @@ __all__ = [
     "RecommendedList",
     "UnknownIdError",
     "check_k",
+    "check_model_target",
     "load_source",
     "save_model_dir",
 ]
@@ -205,6 +206,7 @@ def save_model_dir(
     from muselab.recommend import persist
 
     inter = model.interactions  # NotFittedError before touching the disk
+    check_model_target(Path(directory))
     known = set(inter.item_ids)
     entries = {
         it.item_id: {k: v for k, v in (("name", it.name), ("url", it.url)) if v is not None}
@@ -228,6 +230,24 @@ def save_model_dir(
             },
         )
     return Path(directory)
+
+
+def check_model_target(folder: Path) -> None:
+    """Refuse to replace an existing folder that is not a muselab model (user data)."""
+    if not folder.is_dir() or not any(folder.iterdir()):
+        return
+    cfg = folder / "config.json"
+    try:
+        is_model = json.loads(cfg.read_text(encoding="utf-8")).get("format") == (
+            "muselab-recommender"
+        )
+    except (OSError, ValueError, AttributeError):
+        is_model = False
+    if not is_model:
+        raise InvalidInputError(
+            f"{str(folder)!r} exists and is not a muselab model folder; it would be replaced - "
+            "choose a new folder name"
+        )
 
 
 def _read_catalogue_file(path: Path) -> dict[str, Item]:
