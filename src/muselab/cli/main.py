@@ -235,6 +235,10 @@ from muselab.cli.train import train as _train  # noqa: E402
 
 app.command(name="train")(_train)
 
+from muselab.cli.harmonize import harmonize as _harmonize  # noqa: E402
+
+app.command(name="harmonize")(_harmonize)
+
 
 def _ensure_folder(folder: Path) -> None:
     try:

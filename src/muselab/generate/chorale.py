@@ -1,0 +1,421 @@
+"""Four-voice chorales from the shipped Bach-chorale Transformer, and melody harmonisation.
+
+:class:`ChoraleGenerator` (registered as ``"chorale"``) samples quarter-note frames from
+:class:`~muselab.nn.chorale.ChoraleTransformer` with exactly four voices per frame and
+writes them as four tracks, Soprano / Alto / Tenor / Bass (GM "Choir Aahs").  A pitch
+that sounds in consecutive frames of one voice becomes one held note, as in the JSB data.
+
+Key: the first frame is constrained to the tonic triad of the requested key (bass on the
+tonic) and the piece closes with a dominant -> tonic cadence on the last bar's downbeat,
+held to the end; the model writes everything in between.  Without a requested key the
+model samples freely inside its learned register and the key is estimated afterwards
+(Krumhansl-Schmuckler).  Meter sets how many quarter-note frames make a bar; the model
+itself only knows quarter-note steps.
+
+:func:`harmonize_melody` writes alto, tenor and bass under a given soprano: the melody is
+read on the quarter-note grid (the pitch sounding at each beat), moved by octaves into the
+soprano register, and each frame is decoded with its top note forced to the melody pitch.
+
+Examples
+--------
+>>> from muselab.generate import ComposeOptions
+>>> gen = ChoraleGenerator.default()  # doctest: +SKIP
+>>> score = gen.generate(ComposeOptions(bars=8, key="G major", seed=1))  # doctest: +SKIP
+>>> [t.name for t in score.tracks]  # doctest: +SKIP
+['Soprano', 'Alto', 'Tenor', 'Bass']
+"""
+
+from __future__ import annotations
+
+import statistics
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Self
+
+from muselab.core.score import KeySignature, Note, Score, TempoChange, TimeSignature, Track
+from muselab.errors import CorruptFileError, InvalidInputError
+from muselab.generate.base import ComposeOptions
+from muselab.nn.checkpoint import load_model, save_checkpoint
+from muselab.nn.chorale import (
+    ChoraleModel,
+    ChoraleTransformer,
+    FrameConstraint,
+    model_config_dict,
+    sample_frames,
+)
+from muselab.nn.sampling import SamplingOptions
+from muselab.theory.keys import estimate_key
+
+__all__ = [
+    "CHECKPOINT",
+    "VOICES",
+    "ChoraleGenerator",
+    "frames_to_voices",
+    "harmonize_melody",
+    "melody_grid",
+    "score_frames",
+]
+
+CHECKPOINT = Path(__file__).resolve().parent.parent / "checkpoints" / "bach-chorale"
+"""The shipped Bach-chorale model folder."""
+
+VOICES = ("Soprano", "Alto", "Tenor", "Bass")
+CHOIR_PROGRAM = 52  # General MIDI "Choir Aahs" (0-based)
+DEFAULT_TEMPO = 72.0
+SOPRANO_CENTRE = 69  # median soprano pitch of the JSB training chorales (A4)
+VELOCITY = 80
+
+
+def _beats_per_bar(ts: TimeSignature) -> int:
+    beats = ts.numerator * 4 / ts.denominator
+    if beats != int(beats) or beats < 1:
+        raise InvalidInputError(
+            f"meter {ts} does not fill whole quarter notes; the chorale model writes on a "
+            "quarter-note grid (use e.g. 4/4, 3/4, 2/2, 6/8)"
+        )
+    return int(beats)
+
+
+def frames_to_voices(
+    frames: list[list[int]],
+    *,
+    frame_ticks: int = 480,
+    hold_last: int = 1,
+) -> list[Track]:
+    """Four tracks (Soprano, Alto, Tenor, Bass) from four-note frames; held pitches merge.
+
+    Parameters
+    ----------
+    frames : list of list of int
+        Pitches per frame, assigned top-down to soprano, alto, tenor, bass (a frame with
+        fewer than four notes leaves its lowest voices silent; an empty frame is a rest).
+    frame_ticks : int, keyword-only
+        Ticks per frame.
+    hold_last : int, keyword-only
+        The last frame lasts this many frames (a final fermata chord).
+
+    Returns
+    -------
+    list of Track
+    """
+    parts: list[list[Note]] = [[] for _ in VOICES]
+    open_: list[tuple[int, int] | None] = [None] * 4  # (pitch, start frame) per voice
+    n = len(frames)
+
+    def close(v: int, end: int) -> None:
+        cur = open_[v]
+        if cur is not None:
+            p, start = cur
+            parts[v].append(Note(p, start * frame_ticks, (end - start) * frame_ticks, VELOCITY))
+            open_[v] = None
+
+    for t, frame in enumerate(frames):
+        ps = sorted(frame, reverse=True)[:4]  # soprano first
+        for v in range(4):
+            p = ps[v] if v < len(ps) else None
+            cur = open_[v]
+            if cur is not None and cur[0] == p:
+                continue
+            close(v, t)
+            if p is not None:
+                open_[v] = (p, t)
+    for v in range(4):
+        close(v, n - 1 + max(1, hold_last))
+    return [
+        Track(name, CHOIR_PROGRAM, False, notes) for name, notes in zip(VOICES, parts, strict=True)
+    ]
+
+
+def melody_grid(score: Score) -> tuple[list[int | None], Track]:
+    """The melody of ``score`` on the quarter-note grid, and the track it came from.
+
+    The melody track is the one named Soprano or Melody, else the first non-drum track
+    with notes.  At each beat it takes the highest pitch sounding there, else the first
+    note starting inside the beat, else ``None`` (a rest).
+
+    Raises
+    ------
+    InvalidInputError
+        The score has no pitched notes.
+    """
+    pitched = [t for t in score.tracks if not t.is_drum and t.notes]
+    if not pitched:
+        raise InvalidInputError("the melody score has no pitched notes to harmonise")
+    named = [t for t in pitched if t.name.strip().lower() in ("soprano", "melody")]
+    track = named[0] if named else pitched[0]
+    tpb = score.ticks_per_beat
+    n = -(-max(nt.onset + nt.duration for nt in track.notes) // tpb)
+    grid: list[int | None] = []
+    for i in range(n):
+        lo, hi = i * tpb, (i + 1) * tpb
+        sounding = [nt.pitch for nt in track.notes if nt.onset <= lo < nt.onset + nt.duration]
+        if sounding:
+            grid.append(max(sounding))
+            continue
+        inside = sorted((nt.onset, -nt.pitch) for nt in track.notes if lo <= nt.onset < hi)
+        grid.append(-inside[0][1] if inside else None)
+    return grid, track
+
+
+def score_frames(score: Score, *, max_voices: int = 4) -> list[list[int]]:
+    """Quarter-note frames of all pitched tracks: the pitches sounding at each beat.
+
+    A beat with nothing sounding at its start takes the notes starting inside it.  Pitches
+    outside 21..108 are dropped; with more than ``max_voices``, the highest are kept.
+    """
+    notes = [n for t in score.tracks if not t.is_drum for n in t.notes]
+    if not notes:
+        return []
+    tpb = score.ticks_per_beat
+    n = -(-max(nt.onset + nt.duration for nt in notes) // tpb)
+    frames: list[list[int]] = []
+    for i in range(n):
+        lo, hi = i * tpb, (i + 1) * tpb
+        ps = {nt.pitch for nt in notes if nt.onset <= lo < nt.onset + nt.duration}
+        if not ps:
+            ps = {nt.pitch for nt in notes if lo <= nt.onset < hi}
+        frames.append(sorted(p for p in ps if 21 <= p <= 108)[-max_voices:])
+    return frames
+
+
+def _tonic_constraints(key: KeySignature) -> FrameConstraint:
+    t = key.tonic_pc
+    third = (t + (4 if key.mode == "major" else 3)) % 12
+    return FrameConstraint(bass_pcs=frozenset({t}), upper_pcs=frozenset({t, third, (t + 7) % 12}))
+
+
+def _cadence(key: KeySignature) -> tuple[FrameConstraint, FrameConstraint]:
+    t = key.tonic_pc
+    dom = (t + 7) % 12
+    dominant = FrameConstraint(
+        bass_pcs=frozenset({dom}), upper_pcs=frozenset({dom, (t + 11) % 12, (t + 2) % 12})
+    )
+    thirds = {(t + 4) % 12} if key.mode == "major" else {(t + 3) % 12, (t + 4) % 12}
+    tonic = FrameConstraint(
+        bass_pcs=frozenset({t}), upper_pcs=frozenset({t, (t + 7) % 12, *thirds})
+    )
+    return dominant, tonic
+
+
+class ChoraleGenerator:
+    """Bach-style four-voice chorales from a :class:`ChoraleTransformer`.
+
+    Parameters
+    ----------
+    model : ChoraleTransformer
+    extra : dict, optional
+        Checkpoint metadata (training data, measured numbers); kept on :meth:`save`.
+    top_p : float
+        Nucleus sampling threshold used by :meth:`generate` and :meth:`harmonize`.
+    """
+
+    name = "chorale"
+
+    def __init__(
+        self, model: ChoraleModel, *, extra: dict[str, Any] | None = None, top_p: float = 0.95
+    ) -> None:
+        if not hasattr(model, "frame_context") and not isinstance(model, ChoraleTransformer):
+            raise InvalidInputError(
+                f"model must be a chorale Transformer that can sample, got {type(model).__name__}"
+            )
+        self.model = model.eval()
+        self.extra = dict(extra or {})
+        self.top_p = top_p
+
+    # -- checkpoints -------------------------------------------------------------------
+    @classmethod
+    def default(cls) -> ChoraleGenerator:
+        """The shipped model (loaded once per process)."""
+        return _default()
+
+    @classmethod
+    def load(cls, path: str | Path) -> Self:
+        """Read a checkpoint folder written by :meth:`save` or the chorale trainer."""
+        model, doc = load_model(path)
+        if not hasattr(model, "frame_context") and not isinstance(model, ChoraleTransformer):
+            raise CorruptFileError(
+                f"{str(path)!r} holds a {type(model).__name__}, not a chorale model"
+            )
+        return cls(model, extra=doc.get("extra", {}))
+
+    def save(self, path: str | Path) -> Path:
+        """Write the model (safetensors + JSON config) into folder ``path``."""
+        return save_checkpoint(path, self.model, model_config_dict(self.model), extra=self.extra)
+
+    # -- composing ---------------------------------------------------------------------
+    def _sampling(self, temperature: float) -> SamplingOptions:
+        return SamplingOptions(temperature=temperature, top_p=self.top_p)
+
+    def generate(self, options: ComposeOptions) -> Score:
+        """Compose a chorale of ``options.bars`` bars (see the module docstring)."""
+        ts = options.time_signature or TimeSignature(0, 4, 4)
+        beats = _beats_per_bar(ts)
+        n = options.bars * beats
+        key = options.key_signature
+        constraints: dict[int, FrameConstraint] = {}
+        hold = 1
+        if key is not None:
+            constraints[0] = _tonic_constraints(key)
+            if options.bars >= 2:
+                dominant, tonic = _cadence(key)
+                last = n - beats  # downbeat of the last bar
+                constraints[last - 1] = dominant
+                constraints[last] = tonic
+                hold, n = beats, last + 1
+        frames = sample_frames(
+            self.model,
+            n,
+            options=self._sampling(options.temperature),
+            seed=options.seed,
+            voices=4,
+            constraints=constraints,
+        )
+        if key is None:
+            key = estimate_key([p for f in frames for p in f])
+        tempo = float(options.tempo) if options.tempo is not None else DEFAULT_TEMPO
+        return Score(
+            tracks=frames_to_voices(frames, frame_ticks=480, hold_last=hold),
+            ticks_per_beat=480,
+            tempos=[TempoChange(0, tempo)],
+            time_signatures=[TimeSignature(0, ts.numerator, ts.denominator)],
+            key_signatures=[KeySignature(0, key.tonic, key.mode)],
+            title="Chorale",
+        )
+
+    def continue_score(self, primer: Score, options: ComposeOptions) -> Score:
+        """The primer (read on the quarter-note grid) followed by ``options.bars`` new bars.
+
+        Every pitched track of the primer counts; frames are the pitches sounding at each
+        beat (at most four, the highest kept), and the primer's meter and key are kept.
+        """
+        frames = score_frames(primer)
+        if not frames:
+            raise InvalidInputError("the primer has no pitched notes to continue")
+        ts = primer.time_signature_at(0)
+        if options.meter is not None:
+            ts = TimeSignature.parse(options.meter)
+        new = sample_frames(
+            self.model,
+            options.bars * _beats_per_bar(ts),
+            options=self._sampling(options.temperature),
+            seed=options.seed,
+            voices=4,
+            primer=frames,
+        )
+        allf = [*frames, *new]
+        key = primer.key_at(0) or estimate_key([p for f in allf for p in f])
+        tempo = options.tempo or (primer.tempo_at(0) if primer.tempos else DEFAULT_TEMPO)
+        return Score(
+            tracks=frames_to_voices(allf, frame_ticks=480),
+            ticks_per_beat=480,
+            tempos=[TempoChange(0, float(tempo))],
+            time_signatures=[TimeSignature(0, ts.numerator, ts.denominator)],
+            key_signatures=[KeySignature(0, key.tonic, key.mode)],
+            title=primer.title or "Chorale",
+        )
+
+    def infill(
+        self, primer: Score, first_bar: int, last_bar: int, options: ComposeOptions
+    ) -> Score:
+        """Not supported: the chorale model writes left to right only.
+
+        Raises
+        ------
+        InvalidInputError
+            Always; use ``--generator transformer`` for infilling.
+        """
+        raise InvalidInputError(
+            "the chorale model writes left to right and cannot fill bars; continue the primer "
+            "without --infill, or use --generator transformer"
+        )
+
+    def harmonize(
+        self, melody: Score, *, seed: int | None = None, temperature: float = 1.0
+    ) -> Score:
+        """Alto, tenor and bass under the melody of ``melody``; see :func:`harmonize_melody`."""
+        grid, track = melody_grid(melody)
+        notes = [p for p in grid if p is not None]
+        shift = 12 * round((SOPRANO_CENTRE - statistics.median(notes)) / 12)
+        if min(notes) + shift < 21 + 3 or max(notes) + shift > 108:
+            raise InvalidInputError(
+                f"the melody spans {min(notes)}..{max(notes)}; too wide to harmonise in four voices"
+            )
+        constraints = {
+            i: FrameConstraint(rest=True) if p is None else FrameConstraint(soprano=p + shift)
+            for i, p in enumerate(grid)
+        }
+        frames = sample_frames(
+            self.model,
+            len(grid),
+            options=self._sampling(temperature),
+            seed=seed,
+            voices=4,
+            constraints=constraints,
+        )
+        tpb = melody.ticks_per_beat
+        back = [[p - shift for p in f] for f in frames]
+        if min((p for f in back for p in f), default=0) < 0:
+            raise InvalidInputError(
+                f"the melody (median pitch {statistics.median(notes)}) is too low for voices "
+                "below it; give a soprano melody (e.g. transpose it up an octave)"
+            )
+        lower = frames_to_voices(back, frame_ticks=tpb)
+        soprano = Track("Soprano", CHOIR_PROGRAM, False, [n for n in track.notes])
+        key = melody.key_signatures or [estimate_key(notes)]
+        return Score(
+            tracks=[soprano, *lower[1:]],
+            ticks_per_beat=tpb,
+            tempos=list(melody.tempos) or [TempoChange(0, DEFAULT_TEMPO)],
+            time_signatures=list(melody.time_signatures) or [TimeSignature(0, 4, 4)],
+            key_signatures=list(key),
+            title=melody.title or "Harmonisation",
+        )
+
+
+@lru_cache(maxsize=1)
+def _default() -> ChoraleGenerator:
+    if not (CHECKPOINT / "config.json").is_file():
+        raise CorruptFileError(
+            f"the shipped chorale checkpoint is missing from {str(CHECKPOINT)!r}; reinstall muselab"
+        )
+    return ChoraleGenerator.load(CHECKPOINT)
+
+
+def harmonize_melody(
+    score: Score,
+    *,
+    seed: int | None = None,
+    temperature: float = 1.0,
+    generator: ChoraleGenerator | None = None,
+) -> Score:
+    """Harmonise a soprano melody in four voices with the Bach-chorale model.
+
+    Parameters
+    ----------
+    score : Score
+        The melody (see :func:`melody_grid` for which track); read on the quarter-note grid.
+    seed : int, keyword-only, optional
+        Same seed, same harmonisation.
+    temperature : float, keyword-only
+        Sampling temperature (lower: safer, more common chords).
+    generator : ChoraleGenerator, keyword-only, optional
+        Default: the shipped model.
+
+    Returns
+    -------
+    Score
+        Tracks Soprano (the given melody, unchanged), Alto, Tenor, Bass; the melody's
+        tempo, meter and key maps.
+
+    Examples
+    --------
+    >>> from muselab.core import Note, Score, Track
+    >>> tune = Score(tracks=[Track("Melody", notes=[Note(p, 480 * i, 480)
+    ...     for i, p in enumerate([67, 69, 71, 72, 71, 69, 67, 67])])])
+    >>> out = harmonize_melody(tune, seed=0)  # doctest: +SKIP
+    >>> [t.name for t in out.tracks]  # doctest: +SKIP
+    ['Soprano', 'Alto', 'Tenor', 'Bass']
+    """
+    return (generator or ChoraleGenerator.default()).harmonize(
+        score, seed=seed, temperature=temperature
+    )
