@@ -223,3 +223,19 @@ def test_models_are_plain_modules() -> None:
     assert isinstance(MusicTransformer(TransformerConfig(vocab_size=5, d_model=8, n_heads=2,
                                                           d_ff=8)), torch.nn.Module)  # fmt: skip
     assert isinstance(LSTMLanguageModel(LSTMConfig(vocab_size=5)), torch.nn.Module)
+
+
+def test_half_precision_weights_are_half_the_size_and_load_as_float32(tmp_path) -> None:
+    torch.manual_seed(2)
+    model = build_model(TINY_T).eval()
+    full = save_checkpoint(tmp_path / "f32", model, TINY_T)
+    half = save_checkpoint(tmp_path / "f16", model, TINY_T, weights_dtype="float16")
+    s32 = (full / "model.safetensors").stat().st_size
+    s16 = (half / "model.safetensors").stat().st_size
+    assert s16 < 0.6 * s32
+    loaded, _ = load_model(half)
+    assert next(loaded.parameters()).dtype == torch.float32
+    x = torch.randint(0, 12, (2, 6))
+    torch.testing.assert_close(loaded(x), model(x), atol=2e-3, rtol=1e-2)
+    with pytest.raises(InvalidInputError, match="weights_dtype"):
+        save_checkpoint(tmp_path / "x", model, TINY_T, weights_dtype="int8")
