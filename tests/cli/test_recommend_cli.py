@@ -252,6 +252,14 @@ def test_fit_never_replaces_a_folder_that_is_not_a_model(
     assert [p.name for p in precious.iterdir()] == ["song.mid"]
 
 
+def test_models_lists_names_and_defaults(capsys: pytest.CaptureFixture[str]) -> None:
+    code, stdout, err = run(["recommend", "models"], capsys)
+    assert code == 0, err
+    rows = dict(line.split("\t", 1) for line in stdout.splitlines())
+    assert {"popularity", "itemknn", "ease", "als", "bpr", "hybrid"} <= set(rows)
+    assert "lam=" in rows["ease"]
+
+
 def test_top_and_similar_bad_input(
     model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -58,6 +58,7 @@ Interactions = Annotated[
     typer.Option(
         "--interactions",
         "-i",
+        metavar="SOURCE",
         help="Interaction file (CSV, TSV, Parquet), 'hetrec' or a HetRec folder, or a store "
         "(sqlite:///x.db, x.db, postgresql://...).",
     ),
@@ -76,7 +77,8 @@ Sep = Annotated[
     str | None, typer.Option(help="Field separator (default: ',' for .csv, else tab; 'tab').")
 ]
 ModelDir = Annotated[
-    Path, typer.Option("--model", "-m", help="Model folder written by `recommend fit`.")
+    Path,
+    typer.Option("--model", "-m", metavar="DIR", help="Model folder written by `recommend fit`."),
 ]
 K = Annotated[int, typer.Option("--k", "-k", help="List length (1..1000).")]
 
@@ -116,11 +118,16 @@ def _load_service(model: Path) -> Any:
 @recommend_app.command()
 def fit(
     interactions: Interactions,
-    model: Annotated[str, typer.Option("--model", "-m", help="Model name (see --help).")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Model folder to write.")],
+    model: Annotated[
+        str,
+        typer.Option(
+            "--model", "-m", metavar="NAME", help="Model (`recommend models` lists them)."
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", metavar="DIR", help="Model folder to write.")],
     param: Annotated[
         list[str] | None,
-        typer.Option("--param", "-p", help="Hyper-parameter name=value (repeatable)."),
+        typer.Option("--param", "-p", metavar="NAME=VALUE", help="Hyper-parameter (repeatable)."),
     ] = None,
     items: Annotated[
         Path | None,
@@ -134,7 +141,7 @@ def fit(
 ) -> None:
     """Fit a recommender and save it (atomically) as a model folder.
 
-    Models: popularity, itemknn, userknn, rp3beta, ease, als, bpr, content, hybrid.
+    `muselab recommend models` lists the models and their parameters.
     """
     from muselab.recommend.registry import create_recommender
     from muselab.recommend.serving import check_model_target, load_source, save_model_dir
@@ -218,7 +225,8 @@ def _tsv_rows(results: list[RecommendedList], explain: bool) -> list[str]:
 def top(
     model: ModelDir,
     user: Annotated[
-        list[str] | None, typer.Option("--user", "-u", help="User id (repeatable).")
+        list[str] | None,
+        typer.Option("--user", "-u", metavar="ID", help="User id (repeatable)."),
     ] = None,
     users: Annotated[
         Path | None, typer.Option(help="File with one user id per line (first column).")
@@ -335,7 +343,12 @@ def evaluate(
     test_fraction: Annotated[float, typer.Option(help="Hold-out share per user.")] = 0.2,
     param: Annotated[
         list[str] | None,
-        typer.Option("--param", "-p", help="model:name=value, e.g. ease:lam=300 (repeatable)."),
+        typer.Option(
+            "--param",
+            "-p",
+            metavar="MODEL:NAME=VALUE",
+            help="Per-model parameter, e.g. ease:lam=300 (repeatable).",
+        ),
     ] = None,
     output: Annotated[
         Path | None,
@@ -411,6 +424,19 @@ def _cell(value: object) -> str:
     if isinstance(value, float):
         return f"{value:.4f}" if abs(value) < 100 else f"{value:.1f}"
     return str(value)
+
+
+# ---------------------------------------------------------------------- models
+
+
+@recommend_app.command()
+def models() -> None:
+    """List the models with their parameters and defaults."""
+    from muselab.recommend.registry import available_models, model_params
+
+    for name in available_models():
+        params = ", ".join(f"{k}={v[1]!r}" for k, v in model_params(name).items())
+        sys.stdout.write(f"{name}\t{params}\n")
 
 
 # ---------------------------------------------------------------------- store import
