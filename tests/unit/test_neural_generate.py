@@ -126,3 +126,12 @@ def test_loading_a_non_folk_checkpoint_fails(tmp_path) -> None:
     save_checkpoint(tmp_path, build_model(cfg), cfg)
     with pytest.raises(CorruptFileError, match="not a folk checkpoint"):
         NeuralFolkGenerator.load(tmp_path)
+
+
+def test_token_log_probs_full_and_windowed(gen) -> None:
+    ids, _, _ = gen.generate_tokens(ComposeOptions(bars=6, seed=1))
+    full = gen.token_log_probs(ids, window=len(ids))
+    assert full.shape == (len(ids) - 1,) and bool((full <= 0).all())
+    win = gen.token_log_probs(ids, window=32)
+    assert win.shape == full.shape and bool(torch.isfinite(win).all())
+    torch.testing.assert_close(win[:31], full[:31], atol=1e-4, rtol=1e-4)
