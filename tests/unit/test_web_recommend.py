@@ -102,6 +102,27 @@ def test_k_out_of_range_is_422(client: TestClient, k: str) -> None:
         assert repr(k) in err["error"]
 
 
+def test_recommend_for_a_listeners_own_library(client: TestClient) -> None:
+    r = client.post("/recommend", json={"items": {"x": 5, "y": 2, "unheard": 9}, "k": 2})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["known_items"] == 2
+    assert body["items"][0]["item"] == "z" and body["items"][0]["source"] == "model"
+    r = client.post("/recommend", json={"items": ["a"], "k": 3, "exclude_seen": False})
+    assert {it["item"] for it in r.json()["items"]} >= {"b", "c"}
+    cold = client.post("/recommend", json={"items": ["nothing-known"], "k": 2}).json()
+    assert cold["known_items"] == 0
+    assert {it["source"] for it in cold["items"]} == {"popularity"}
+    for bad in ({"items": {}}, {"items": ["a"], "k": 0}, {"k": 3}, {"items": {"a": "lots"}}):
+        r = client.post("/recommend", json=bad)
+        assert r.status_code == 422 and list(r.json()) == ["error"], r.text
+    r = client.post(
+        "/recommend", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert r.status_code == 422
+    assert r.json()["error"].startswith("the request body is not valid JSON")
+
+
 def test_similar(client: TestClient) -> None:
     body = get(client, "/similar/x", k=2)
     assert body["item"] == "x" and body["known_item"] is True
@@ -120,7 +141,7 @@ def test_unknown_route_and_method(client: TestClient) -> None:
 
 def test_openapi_lists_the_routes(client: TestClient) -> None:
     paths = get(client, "/openapi.json")["paths"]
-    assert {"/health", "/recommend/{user}", "/similar/{item}"} <= set(paths)
+    assert {"/health", "/recommend/{user}", "/recommend", "/similar/{item}"} <= set(paths)
 
 
 def test_store_names_override_the_folder_catalogue(model_dir: Path, tmp_path: Path) -> None:

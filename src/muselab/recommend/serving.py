@@ -398,6 +398,39 @@ class RecommendService:
             out.append(RecommendedList(u, known, self._decorate(recs, u if explain else None)))
         return out
 
+    def recommend_history(
+        self,
+        items: Mapping[str, float] | Sequence[str],
+        k: int = 10,
+        *,
+        exclude_seen: bool = True,
+    ) -> RecommendedList:
+        """Top-``k`` for a listener outside the training data, from the items they name.
+
+        Parameters
+        ----------
+        items : mapping item -> weight (e.g. play counts), or sequence of items
+            The listener's library.  Unknown items are ignored; with no known item the list
+            is the most popular items (``source="popularity"``, ``known=False``).
+        k : int
+            1 .. :data:`MAX_K`.
+        exclude_seen : bool
+            Leave out the named items.
+
+        Returns
+        -------
+        RecommendedList
+            ``query`` is the number of known items named, as text.
+        """
+        k = check_k(k)
+        if isinstance(items, Mapping):
+            library: Mapping[str, float] | list[str] = {str(i): float(w) for i, w in items.items()}
+        else:
+            library = [str(i) for i in items]
+        known = sum(1 for i in library if self.knows_item(i))
+        recs = self.model.recommend_for_history(library, k, exclude_seen)
+        return RecommendedList(str(known), known > 0, self._decorate(recs, None))
+
     def similar(self, item: object, k: int = 10) -> RecommendedList:
         """The ``k`` items most similar to ``item``.
 

@@ -49,7 +49,8 @@ def create_app(
     Returns
     -------
     fastapi.FastAPI
-        Routes: ``GET /health``, ``GET /recommend/{user}?k=``, ``GET /similar/{item}?k=``;
+        Routes: ``GET /health``, ``GET /recommend/{user}?k=``, ``POST /recommend`` (a
+        listener's own library), ``GET /similar/{item}?k=``;
         the OpenAPI description at ``/openapi.json`` and ``/docs``.
 
     Raises
@@ -105,9 +106,14 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         parts = []
         for err in exc.errors():
-            where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("query", "path"))
+            loc = err.get("loc", ())
+            where = ".".join(str(p) for p in loc if p not in ("query", "path", "body"))
+            if err.get("type") == "json_invalid":
+                detail = (err.get("ctx") or {}).get("error", "")
+                parts.append(f"the request body is not valid JSON ({detail})")
+                continue
             got = err.get("input")
-            parts.append(f"{where}: {err.get('msg', 'invalid')} (got {got!r})")
+            parts.append(f"{where or 'body'}: {err.get('msg', 'invalid')} (got {got!r})")
         return _error(422, "; ".join(parts) or "invalid request")
 
     @app.exception_handler(StarletteHTTPException)

@@ -6,6 +6,9 @@ Documented behaviour
   user's top-``k`` (1..1000).  An **unknown user** gets the most popular items with
   ``"known_user": false`` and ``"source": "popularity"`` on every item; with
   ``fallback=false`` it is a 404 instead.
+* ``POST /recommend`` with ``{"items": {"89": 120, "289": 4}, "k": 10}`` (or a list of
+  item ids) - a top-``k`` for a listener who is not in the training data ("more like this"
+  from their own library).  Unknown items are ignored; with none known, the most popular.
 * ``GET /similar/{item}?k=10`` - the ``k`` most similar items.  An **unknown item** is a
   404, unless the model places it by content features (``"source": "content"``).
 * ``k`` outside 1..1000 or not an integer: 422.  Every error body is ``{"error": "..."}``.
@@ -16,11 +19,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from muselab.recommend.serving import MAX_K, RecommendedList, RecommendService
 
-__all__ = ["ItemOut", "RecommendOut", "SimilarOut", "router"]
+__all__ = ["HistoryIn", "HistoryOut", "ItemOut", "RecommendOut", "SimilarOut", "router"]
 
 router = APIRouter(tags=["recommend"])
 
@@ -42,6 +45,22 @@ class RecommendOut(BaseModel):
 
     user: str
     known_user: bool
+    model: str
+    items: list[ItemOut]
+
+
+class HistoryIn(BaseModel):
+    """A listener's library: item ids with weights (e.g. play counts), or a list of ids."""
+
+    items: dict[str, float] | list[str] = Field(min_length=1, max_length=100_000)
+    k: int = Field(10, ge=1, le=MAX_K)
+    exclude_seen: bool = True
+
+
+class HistoryOut(BaseModel):
+    """A list for a listener outside the training data."""
+
+    known_items: int
     model: str
     items: list[ItemOut]
 
@@ -90,6 +109,14 @@ def recommend(
     return RecommendOut(
         user=result.query, known_user=result.known, model=service.model.name, items=_items(result)
     )
+
+
+@router.post("/recommend", response_model=HistoryOut, response_model_exclude_none=True)
+def recommend_history(request: Request, body: HistoryIn) -> HistoryOut:
+    """Top-``k`` for a listener outside the training data, from the items they name."""
+    service = _service(request)
+    result = service.recommend_history(body.items, body.k, exclude_seen=body.exclude_seen)
+    return HistoryOut(known_items=int(result.query), model=service.model.name, items=_items(result))
 
 
 @router.get("/similar/{item}", response_model=SimilarOut, response_model_exclude_none=True)
