@@ -35,7 +35,15 @@ from muselab.tokens.chorale import (
 )
 
 TINY = {"d_model": 32, "n_layers": 2, "n_heads": 4, "d_ff": 64, "dropout": 0.0}
-FRAME = {"d_model": 32, "n_layers": 2, "n_heads": 4, "d_ff": 64, "token_ff": 64, "dropout": 0.0}
+FRAME = {
+    "d_model": 32,
+    "n_layers": 2,
+    "n_heads": 4,
+    "d_ff": 64,
+    "token_ff": 64,
+    "dropout": 0.0,
+    "voice_kernels": True,
+}
 
 
 @pytest.fixture(autouse=True)

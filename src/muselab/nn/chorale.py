@@ -172,19 +172,38 @@ def _gather_prev(history: Tensor, frame: Tensor) -> Tensor:
     return torch.gather(history, 1, idx)
 
 
+def _kernel_scores(marks: Tensor, kern: Tensor) -> Tensor:
+    """``out[..., p] = sum_j kern[..., j] * marks[..., p + j - r]`` (interval kernel).
+
+    ``marks`` ``[..., n]`` flags previous pitches, ``kern`` ``[..., 2r + 1]`` scores a candidate
+    ``p`` by its interval to each flagged pitch.
+    """
+    r = kern.shape[-1] // 2
+    win = F.pad(marks, (r, r)).unfold(-1, 2 * r + 1, 1)  # [..., n, 2r+1]
+    return torch.einsum("...pj,...j->...p", win, kern)
+
+
 def _frame_output(model: Any, h: Tensor, prev: Tensor, floor: Tensor, slot: Tensor) -> Tensor:
     """Masked log-probabilities ``[B, T, 89]`` from hidden states (shared output head).
 
     ``model`` has ``head`` (-> 89 logits) and, unless it is a plain baseline, ``kernel``
-    (previous-frame interval kernel) and ``rel`` (interval above the last pitch).
+    (previous-frame interval kernel) and ``rel`` (interval above the last pitch); a model
+    with ``voice_low``/``voice_high`` also scores the interval to the previous frame's
+    pitch in the same voice, counted from the bottom (slot ``k`` <-> ``k``-th lowest) and
+    from the top of a four-voice frame (slot ``k`` <-> ``(4 - k)``-th highest).
     """
     logits = model.head(h)
     pitch = logits[..., 1:]
     if model.kernel is not None:
-        r = model.kernel.out_features // 2
-        kern = model.kernel(h)  # [B, T, 2r+1]; index j <-> previous pitch at candidate + j - r
-        win = F.pad(prev, (r, r)).unfold(-1, 2 * r + 1, 1)  # [B, T, 88, 2r+1]
-        pitch = pitch + torch.einsum("...pj,...j->...p", win, kern)
+        pitch = pitch + _kernel_scores(prev, model.kernel(h))
+    if getattr(model, "voice_low", None) is not None:
+        rank_low = prev.cumsum(-1)
+        rank_high = prev.sum(-1, keepdim=True) - rank_low + 1
+        k = slot.unsqueeze(-1).to(prev.dtype)
+        low = prev * (rank_low == k + 1)
+        high = prev * (rank_high == 4 - k)
+        pitch = pitch + _kernel_scores(low, model.voice_low(h))
+        pitch = pitch + _kernel_scores(high, model.voice_high(h))
     ix = model._pitch_ix
     if model.rel is not None:
         rr = model.rel.out_features

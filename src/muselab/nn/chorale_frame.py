@@ -55,6 +55,10 @@ class ChoraleFrameConfig:
         As in :class:`~muselab.nn.chorale.ChoraleModelConfig`.
     rope_base : float
         RoPE base of the frame clock.
+    voice_kernels : bool
+        Also score each candidate by its interval to the previous frame's pitch in the same
+        voice (counted from the bottom and from the top; see
+        :func:`muselab.nn.chorale._frame_output`).
     """
 
     d_model: int = 256
@@ -69,6 +73,7 @@ class ChoraleFrameConfig:
     rel_range: int = 24
     rope_base: float = 1000.0
     n_pitches: int = N_PITCHES
+    voice_kernels: bool = False
 
     def __post_init__(self) -> None:
         for name in (
@@ -150,9 +155,14 @@ class ChoraleFrameTransformer(_Scoring, nn.Module):
         self.head = nn.Linear(d, 1 + n)
         self.kernel = nn.Linear(d, 2 * cfg.interval_radius + 1)
         self.rel = nn.Linear(d, cfg.rel_range)
+        r = 2 * cfg.interval_radius + 1
+        self.voice_low = nn.Linear(d, r) if cfg.voice_kernels else None
+        self.voice_high = nn.Linear(d, r) if cfg.voice_kernels else None
         nn.init.normal_(self.tok.weight, std=0.02)
         nn.init.normal_(self.slot.weight, std=0.02)
-        for lin in (self.kernel, self.rel):
+        for lin in (self.kernel, self.rel, self.voice_low, self.voice_high):
+            if lin is None:
+                continue
             nn.init.zeros_(lin.weight)
             nn.init.zeros_(lin.bias)
         self.register_buffer("_pitch_ix", torch.arange(n), persistent=False)
