@@ -221,3 +221,16 @@ def test_typed_params_from_strings() -> None:
     p = parse_params("itemknn", ["k=50", "shrink=2.5", "weighting=log"])
     assert p == {"k": 50, "shrink": 2.5, "weighting": "log"}
     assert parse_params("hybrid", ["weights=0.5,0.5"])["weights"] == "0.5,0.5"
+
+
+def test_learned_blend_prefers_the_model_that_knows(data: Interactions) -> None:
+    from muselab.recommend.hybrid import learn_blend_weights
+    from muselab.recommend.splits import holdout_split
+
+    fit_part, val_part = holdout_split(data, test_fraction=0.25, seed=0)
+    parts = [create_recommender("popularity").fit(fit_part), _make("itemknn", data).fit(fit_part)]
+    weights, scores = learn_blend_weights(parts, fit_part, val_part, grid_step=0.25)
+    assert weights.sum() == pytest.approx(1.0)
+    assert weights[1] > weights[0]
+    assert scores["itemknn"] > scores["popularity"]
+    assert scores["blend"] >= max(scores["itemknn"], scores["popularity"])

@@ -15,6 +15,7 @@ Parts are written as a spec string, e.g.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -26,7 +27,7 @@ from muselab.errors import InvalidInputError
 from muselab.recommend.base import BaseRecommender, Params, top_k
 from muselab.recommend.data import Interactions
 
-__all__ = ["Hybrid", "parse_parts"]
+__all__ = ["Hybrid", "learn_blend_weights", "parse_parts"]
 
 
 def parse_parts(spec: str) -> list[tuple[str, dict[str, Any]]]:
@@ -77,6 +78,93 @@ def _zscore(scores: np.ndarray) -> np.ndarray:
     low = np.where(np.isfinite(low), low, 0.0)
     z = np.where(finite, z, low[:, None])
     return z.astype(np.float32)
+
+
+def learn_blend_weights(
+    parts: Sequence[BaseRecommender],
+    fit_part: Interactions,
+    val_part: Interactions,
+    *,
+    names: Sequence[str] | None = None,
+    grid_step: float = 0.1,
+    candidates: int = 100,
+    k: int = 10,
+) -> tuple[np.ndarray, dict[str, float]]:
+    """Blend weights that maximise NDCG@k of ``val_part`` for parts fitted on ``fit_part``.
+
+    Every weight vector on the simplex grid with step ``grid_step`` is tried.  Only the
+    union of each part's top-``candidates`` items per user is re-ranked (items outside it
+    could not reach the top ``k`` of a blend anyway, up to ties).
+
+    Parameters
+    ----------
+    parts : sequence of BaseRecommender
+        Fitted on ``fit_part``.
+    fit_part, val_part : Interactions
+        A split of the training data (same ids).
+    names : sequence of str or None
+        Labels for the returned scores (default: the model names).
+
+    Returns
+    -------
+    weights : np.ndarray [shape=(len(parts),)]
+        Non-negative, summing to 1.
+    scores : dict
+        Validation NDCG@k of each part alone and of the best blend (``"blend"``).
+    """
+    names = list(names) if names is not None else [m.name for m in parts]
+    users = np.flatnonzero(np.diff(val_part.matrix.indptr) > 0)
+    if len(users) == 0:
+        return np.full(len(parts), 1.0 / len(parts)), {}
+    rows = fit_part.matrix[users]
+    relevant = val_part.matrix[users]
+    cand_blocks, z_blocks = [], []
+    for lo in range(0, len(users), 512):
+        u = users[lo : lo + 512]
+        zs = [_zscore(m._score(u, rows[lo : lo + 512])) for m in parts]
+        r, c = rows[lo : lo + 512].nonzero()
+        for z in zs:
+            z[r, c] = -np.inf  # seen items are never candidates
+        cand = np.hstack([top_k(z, candidates)[0] for z in zs])
+        cand_blocks.append(cand)
+        z_blocks.append(np.stack([np.take_along_axis(z, np.maximum(cand, 0), 1) for z in zs], -1))
+    cand = np.vstack(cand_blocks)  # (n_users, parts * candidates), duplicates allowed
+    zc = np.vstack(z_blocks)  # (n_users, C, parts)
+    zc[~np.isfinite(zc)] = 0.0  # padding slots (masked below)
+    # an item proposed by several parts appears several times; keep its first copy
+    order = np.argsort(cand, axis=1, kind="stable")
+    sorted_c = np.take_along_axis(cand, order, 1)
+    dup_sorted = np.zeros_like(sorted_c, dtype=bool)
+    dup_sorted[:, 1:] = sorted_c[:, 1:] == sorted_c[:, :-1]
+    dup = np.zeros_like(dup_sorted)
+    np.put_along_axis(dup, order, dup_sorted, 1)
+    dup |= cand < 0
+    # relevance of every candidate slot, and the ideal DCG per user, computed once
+    label = np.zeros(cand.shape, dtype=bool)
+    for n in range(len(users)):
+        label[n] = np.isin(cand[n], relevant.indices[relevant.indptr[n] : relevant.indptr[n + 1]])
+    label &= ~dup
+    disc = (1.0 / np.log2(np.arange(2, k + 2))).astype(np.float32)
+    n_rel = np.diff(relevant.indptr)
+    ideal = np.cumsum(disc)[np.minimum(n_rel, k) - 1]
+    best_w, best = np.full(len(parts), 1.0 / len(parts)), -1.0
+    steps = round(1.0 / grid_step)
+    scores: dict[str, float] = {}
+    for combo in itertools.product(range(steps + 1), repeat=len(parts)):
+        if sum(combo) != steps:
+            continue
+        w = np.array(combo, dtype=np.float64) / steps
+        blend = zc @ w.astype(np.float32)
+        blend[dup] = -np.inf
+        pos, _ = top_k(blend, k)
+        hits = np.take_along_axis(label, np.maximum(pos, 0), 1) & (pos >= 0)
+        score = float(((hits @ disc) / ideal).mean())
+        if int(np.count_nonzero(combo)) == 1:
+            scores[names[int(np.argmax(combo))]] = score
+        if score > best + 1e-12:
+            best, best_w = score, w
+    scores["blend"] = best
+    return best_w, scores
 
 
 @dataclass(frozen=True)
@@ -149,61 +237,18 @@ class Hybrid(BaseRecommender):
         self.parts = [p.fit(train) for p in self._make_parts()]
 
     def _learn_weights(self, train: Interactions) -> np.ndarray:
-        from muselab.recommend.metrics import _per_user, hits_matrix
         from muselab.recommend.splits import holdout_split
 
         p = self.params
         fit_part, val_part = holdout_split(
             train, test_fraction=p.validation_fraction, seed=p.seed + 2000
         )
-        users = np.flatnonzero(np.diff(val_part.matrix.indptr) > 0)
-        if len(users) == 0:
-            return np.full(len(self._specs), 1.0 / len(self._specs))
         parts = [m.fit(fit_part) for m in self._make_parts()]
-        rows = fit_part.matrix[users]
-        cand_blocks, z_blocks = [], []
-        for lo in range(0, len(users), 512):
-            u = users[lo : lo + 512]
-            zs = [_zscore(m._score(u, rows[lo : lo + 512])) for m in parts]
-            r, c = rows[lo : lo + 512].nonzero()
-            for z in zs:
-                z[r, c] = -np.inf  # seen items are never candidates
-            cand = np.hstack([top_k(z, p.candidates)[0] for z in zs])
-            cand_blocks.append(cand)
-            z_blocks.append(
-                np.stack([np.take_along_axis(z, np.maximum(cand, 0), 1) for z in zs], -1)
-            )
-        cand = np.vstack(cand_blocks)  # (n_users, parts * candidates), duplicates allowed
-        zc = np.vstack(z_blocks)  # (n_users, C, parts)
-        zc[~np.isfinite(zc)] = 0.0  # padding slots (masked below)
-        # an item proposed by several parts appears several times; keep its first copy
-        order = np.argsort(cand, axis=1, kind="stable")
-        sorted_c = np.take_along_axis(cand, order, 1)
-        dup_sorted = np.zeros_like(sorted_c, dtype=bool)
-        dup_sorted[:, 1:] = sorted_c[:, 1:] == sorted_c[:, :-1]
-        dup = np.zeros_like(dup_sorted)
-        np.put_along_axis(dup, order, dup_sorted, 1)
-        dup |= cand < 0
-        relevant = val_part.matrix[users]
-        best_w, best = np.full(len(parts), 1.0 / len(parts)), -1.0
-        steps = round(1.0 / p.grid_step)
-        self.validation = {}
-        for combo in itertools.product(range(steps + 1), repeat=len(parts)):
-            if sum(combo) != steps:
-                continue
-            w = np.array(combo, dtype=np.float64) / steps
-            blend = zc @ w.astype(np.float32)
-            blend[dup] = -np.inf
-            pos, _ = top_k(blend, 10)
-            recs = np.where(pos >= 0, np.take_along_axis(cand, np.maximum(pos, 0), 1), -1)
-            hits, n_rel = hits_matrix(recs, relevant)
-            score = float(_per_user("ndcg", hits, n_rel, 10).mean())
-            if int(np.count_nonzero(combo)) == 1:
-                self.validation[self._specs[int(np.argmax(combo))][0]] = score
-            if score > best + 1e-12:
-                best, best_w = score, w
-        self.validation["blend"] = best
-        return best_w
+        names = [name for name, _ in self._specs]
+        weights, self.validation = learn_blend_weights(
+            parts, fit_part, val_part, names=names, grid_step=p.grid_step, candidates=p.candidates
+        )
+        return weights
 
     def _score(self, users: np.ndarray, rows: sp.csr_matrix) -> np.ndarray:
         total = np.zeros((rows.shape[0], self.interactions.n_items), np.float32)

@@ -234,12 +234,18 @@ class UserKNN(BaseRecommender):
     def _score(self, users: np.ndarray, rows: sp.csr_matrix) -> np.ndarray:
         p = self.params
         q = self._weighting.transform(rows)
-        sims = cosine_topk(q, self._x, k=p.k + 1, shrink=p.shrink, alpha=p.alpha).tolil()
-        for r, u in enumerate(users):  # a user is not their own neighbour
-            if u >= 0:
-                sims[r, int(u)] = 0.0
-        s = _keep_topk_rows(sp.csr_matrix(sims), p.k)
-        return np.asarray((s @ self._y).todense(), np.float32)
+        dots = np.asarray((q @ self._x.T).todense(), np.float32)
+        nq = np.asarray(q.multiply(q).sum(axis=1), np.float64).ravel()
+        nx = np.asarray(self._x.multiply(self._x).sum(axis=1), np.float64).ravel()
+        denom = (nq[:, None] ** p.alpha) * (nx[None, :] ** (1.0 - p.alpha)) + p.shrink
+        sims = dots / np.maximum(denom, 1e-12).astype(np.float32)
+        known = np.flatnonzero(users >= 0)
+        sims[known, users[known]] = 0.0  # a user is not their own neighbour
+        k = min(p.k, sims.shape[1])
+        if k < sims.shape[1]:
+            drop = np.argpartition(-sims, k - 1, axis=1)[:, k:]
+            np.put_along_axis(sims, drop, 0.0, axis=1)
+        return np.asarray((sp.csr_matrix(sims) @ self._y).toarray(), np.float32)
 
     def _arrays(self) -> dict[str, np.ndarray]:
         return {**persist.sparse_to("x", self._x), **self._weighting.arrays()}
