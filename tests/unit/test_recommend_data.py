@@ -102,3 +102,18 @@ def test_hetrec_counts(shared_data: Path) -> None:
     assert inter.matrix[inter.user_index(2), inter.item_index(51)] == 13883.0
     names = load_hetrec_artists(shared_data)
     assert names["1"] == "MALICE MIZER" and len(names) == 17632
+
+
+def test_read_parquet(tmp_path: Path) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    p = tmp_path / "log.parquet"
+    table = pa.table({"user": ["u1", "u1", "u2"], "item": [7, 8, 7], "plays": [1.5, 2.0, 4.0]})
+    pq.write_table(table, p)
+    inter = read_interactions(p)
+    assert inter.nnz == 3 and inter.matrix[inter.user_index("u2"), inter.item_index(7)] == 4.0
+    (tmp_path / "bad.parquet").write_bytes(b"not parquet at all")
+    from muselab.errors import CorruptFileError
+
+    with pytest.raises(CorruptFileError, match="not a readable Parquet file"):
+        read_interactions(tmp_path / "bad.parquet")

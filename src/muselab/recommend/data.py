@@ -522,7 +522,7 @@ def _read_table(path: Path, sep: str | None) -> tuple[list[str], list[list[str]]
             import pyarrow.parquet as pq
         except ImportError as exc:  # pragma: no cover - depends on the environment
             raise MissingDependencyError(
-                "reading Parquet needs pyarrow; install it with `pip install pyarrow`"
+                "reading Parquet needs pyarrow; install it with `pip install 'muselab[parquet]'`"
             ) from exc
         try:
             table = pq.read_table(path)
