@@ -23,7 +23,7 @@ from muselab.nn.chorale import (
     model_config_dict,
     sample_frames,
 )
-from muselab.nn.chorale_train import frame_log_probs, frame_nll
+from muselab.nn.chorale_train import frame_log_probs, frame_nll, mixture_frame_log_probs
 from muselab.tokens.chorale import (
     EOF,
     chorale_example,
@@ -245,3 +245,23 @@ def test_incremental_decoding_matches_whole_sequence_scoring(kind: str) -> None:
             assert total == pytest.approx(float(whole[t]), abs=1e-4)
             prev = torch.zeros(88)
             prev[[p - 21 for p in frame]] = 1.0
+
+
+def test_transposition_mixture_is_a_subnormalised_distribution_over_frames() -> None:
+    # Sum the mixture's probability of every possible next frame (6 pitches: 64 frames).
+    # Shifting moves some frames out of the range, so the sum may fall below one, but it
+    # must never exceed it; and with shift 0 alone it is the model itself.
+    model = _perturbed(
+        build_chorale_model({"type": "chorale-frame-transformer", **FRAME, "n_pitches": 6})
+    )
+    history = [[21, 23], [22, 25, 26]]
+    pitches = list(range(21, 27))
+    total = 0.0
+    for r in range(7):
+        for frame in itertools.combinations(pitches, r):
+            ch = [*history, list(frame)]
+            mix = mixture_frame_log_probs(model, ch, shifts=(-1, 0, 1))
+            total += float(mix[-1].exp())
+            one = mixture_frame_log_probs(model, ch, shifts=(0,))
+            assert torch.allclose(one, frame_log_probs(model, ch))
+    assert 0.5 < total <= 1.0 + 1e-5

@@ -29,6 +29,7 @@ written into its ``config.json`` (``extra.results``) and the report.
 from __future__ import annotations
 
 import json
+import math
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -39,7 +40,12 @@ import torch
 
 from muselab.errors import InvalidInputError
 from muselab.nn.checkpoint import load_model, save_checkpoint
-from muselab.nn.chorale import ChoraleModel, batch_tensors, build_chorale_model, model_config_dict
+from muselab.nn.chorale import (
+    ChoraleModel,
+    batch_tensors,
+    build_chorale_model,
+    model_config_dict,
+)
 from muselab.nn.training import Batch, TrainConfig, Trainer, TrainReport
 from muselab.tokens.chorale import (
     N_PITCHES,
@@ -56,6 +62,7 @@ __all__ = [
     "frame_log_probs",
     "frame_nll",
     "load_spec",
+    "mixture_frame_log_probs",
     "run",
     "train_chorale",
 ]
@@ -190,6 +197,57 @@ def frame_log_probs(model: ChoraleModel, chorale: Frames) -> torch.Tensor:
     out = torch.zeros(len(chorale), dtype=lp.dtype)
     n = int(b["mask"].sum())
     return out.index_add_(0, b["frame"][0, :n], lp[:n])
+
+
+@torch.no_grad()
+def mixture_frame_log_probs(
+    model: ChoraleModel, chorale: Frames, shifts: Sequence[int] = (-2, -1, 0, 1, 2)
+) -> torch.Tensor:
+    """Per-frame log-probabilities ``[F]`` under a mixture of transposed conditionings.
+
+    Component ``s`` reads the chorale moved by ``s`` semitones and gives frame ``x_t`` the
+    probability the model gives the moved frame ``x_t + s`` after the moved past
+    ``x_<t + s``.  Moving is one-to-one, so each component sums to at most one over all
+    untransposed frames (less only by the mass on frames that would leave 21..108): a
+    proper (sub-normalised) conditional distribution.  The components are averaged with
+    fixed weights ``1 / K`` at every frame - using nothing but the chorale's own past - so
+    the product of the mixture conditionals is an honest likelihood.  A frame that cannot
+    be moved gets probability 0 from that component, and from there on the component falls
+    back to the unmoved model (a choice that, too, depends only on the past).
+
+    Parameters
+    ----------
+    model : ChoraleModel
+    chorale : list of frames
+        Untransposed.
+    shifts : sequence of int
+        The transpositions (``0`` is the model itself).
+
+    Returns
+    -------
+    torch.Tensor [shape=(F,)]
+        ``log p(x_t | x_<t)`` of the mixture.
+    """
+    if not shifts:
+        raise InvalidInputError("the mixture needs at least one shift")
+    n = model.config.n_pitches
+    plain = frame_log_probs(model, chorale)
+    comps = []
+    for s in shifts:
+        if s == 0:
+            comps.append(plain)
+            continue
+        bad = next(
+            (t for t, f in enumerate(chorale) if any(not 21 <= p + s < 21 + n for p in f)),
+            len(chorale),
+        )
+        lp = plain.clone()
+        if bad > 0:
+            lp[:bad] = frame_log_probs(model, [[p + s for p in f] for f in chorale[:bad]])
+        if bad < len(chorale):
+            lp[bad] = float("-inf")
+        comps.append(lp)
+    return torch.logsumexp(torch.stack(comps), dim=0) - math.log(len(shifts))
 
 
 @torch.no_grad()
