@@ -1,9 +1,11 @@
 """Four-voice chorales from the shipped Bach-chorale Transformer, and melody harmonisation.
 
 :class:`ChoraleGenerator` (registered as ``"chorale"``) samples quarter-note frames from
-:class:`~muselab.nn.chorale.ChoraleTransformer` with exactly four voices per frame and
-writes them as four tracks, Soprano / Alto / Tenor / Bass (GM "Choir Aahs").  A pitch
-that sounds in consecutive frames of one voice becomes one held note, as in the JSB data.
+the shipped :class:`~muselab.nn.chorale_frame.ChoraleFrameTransformer` with exactly four
+voices per frame and writes them as four tracks, Soprano / Alto / Tenor / Bass (GM "Choir
+Aahs").  A pitch that sounds in consecutive frames of one voice becomes one held note, as in
+the JSB data.  The JSB benchmark file stores the chorales about an octave above the sung
+register, so sampled frames are moved down an octave (:data:`OUTPUT_SHIFT`).
 
 Key: the first frame is constrained to the tonic triad of the requested key (bass on the
 tonic) and the piece closes with a dominant -> tonic cadence on the last bar's downbeat,
@@ -14,7 +16,8 @@ itself only knows quarter-note steps.
 
 :func:`harmonize_melody` writes alto, tenor and bass under a given soprano: the melody is
 read on the quarter-note grid (the pitch sounding at each beat), moved by octaves into the
-soprano register, and each frame is decoded with its top note forced to the melody pitch.
+model's soprano register, and each frame is decoded with its top note forced to the melody
+pitch; the lower voices are moved back by the same octaves.
 
 Examples
 --------
@@ -62,7 +65,12 @@ CHECKPOINT = Path(__file__).resolve().parent.parent / "checkpoints" / "bach-chor
 VOICES = ("Soprano", "Alto", "Tenor", "Bass")
 CHOIR_PROGRAM = 52  # General MIDI "Choir Aahs" (0-based)
 DEFAULT_TEMPO = 72.0
-SOPRANO_CENTRE = 69  # median soprano pitch of the JSB training chorales (A4)
+DATA_SOPRANO = 84
+"""Median soprano pitch of the JSB training frames (C6): the benchmark file's pitches lie
+about an octave above the sung register (a median soprano of 72 in the 16th-note,
+voice-separated release of the same chorales)."""
+OUTPUT_SHIFT = -12
+"""Sampled frames are moved by this much into the sung register (soprano median C5)."""
 VELOCITY = 80
 
 
@@ -160,8 +168,8 @@ def melody_grid(score: Score) -> tuple[list[int | None], Track]:
 def score_frames(score: Score, *, max_voices: int = 4) -> list[list[int]]:
     """Quarter-note frames of all pitched tracks: the pitches sounding at each beat.
 
-    A beat with nothing sounding at its start takes the notes starting inside it.  Pitches
-    outside 21..108 are dropped; with more than ``max_voices``, the highest are kept.
+    A beat with nothing sounding at its start takes the notes starting inside it; with more
+    than ``max_voices`` pitches, the highest are kept.
     """
     notes = [n for t in score.tracks if not t.is_drum for n in t.notes]
     if not notes:
@@ -174,8 +182,13 @@ def score_frames(score: Score, *, max_voices: int = 4) -> list[list[int]]:
         ps = {nt.pitch for nt in notes if nt.onset <= lo < nt.onset + nt.duration}
         if not ps:
             ps = {nt.pitch for nt in notes if lo <= nt.onset < hi}
-        frames.append(sorted(p for p in ps if 21 <= p <= 108)[-max_voices:])
+        frames.append(sorted(ps)[-max_voices:])
     return frames
+
+
+def _register_shift(soprano: list[int]) -> int:
+    """Octaves that move a soprano line's median next to the model's soprano register."""
+    return 12 * round((DATA_SOPRANO - statistics.median(soprano)) / 12)
 
 
 def _tonic_constraints(key: KeySignature) -> FrameConstraint:
@@ -272,6 +285,7 @@ class ChoraleGenerator:
         )
         if key is None:
             key = estimate_key([p for f in frames for p in f])
+        frames = [[p + OUTPUT_SHIFT for p in f] for f in frames]
         tempo = float(options.tempo) if options.tempo is not None else DEFAULT_TEMPO
         return Score(
             tracks=frames_to_voices(frames, frame_ticks=480, hold_last=hold),
@@ -294,15 +308,16 @@ class ChoraleGenerator:
         ts = primer.time_signature_at(0)
         if options.meter is not None:
             ts = TimeSignature.parse(options.meter)
+        shift = _register_shift([f[-1] for f in frames if f])
         new = sample_frames(
             self.model,
             options.bars * _beats_per_bar(ts),
             options=self._sampling(options.temperature),
             seed=options.seed,
             voices=4,
-            primer=frames,
+            primer=[[p + shift for p in f if 21 <= p + shift <= 108] for f in frames],
         )
-        allf = [*frames, *new]
+        allf = [*frames, *[[p - shift for p in f] for f in new]]
         key = primer.key_at(0) or estimate_key([p for f in allf for p in f])
         tempo = options.tempo or (primer.tempo_at(0) if primer.tempos else DEFAULT_TEMPO)
         return Score(
@@ -335,7 +350,7 @@ class ChoraleGenerator:
         """Alto, tenor and bass under the melody of ``melody``; see :func:`harmonize_melody`."""
         grid, track = melody_grid(melody)
         notes = [p for p in grid if p is not None]
-        shift = 12 * round((SOPRANO_CENTRE - statistics.median(notes)) / 12)
+        shift = _register_shift(notes)
         if min(notes) + shift < 21 + 3 or max(notes) + shift > 108:
             raise InvalidInputError(
                 f"the melody spans {min(notes)}..{max(notes)}; too wide to harmonise in four voices"
