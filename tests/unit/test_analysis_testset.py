@@ -194,7 +194,13 @@ def test_unusable_pieces_give_none_and_bad_arguments_raise() -> None:
 
 def test_build_testset_writes_flac_and_json_and_resumes(tmp_path, monkeypatch) -> None:
     items = [CorpusItem(f"t:{i}", "test", tune()) for i in range(3)]
-    monkeypatch.setattr("muselab.corpora.load_corpus", lambda name, **kw: items)
+    asked: list[tuple[str, str]] = []
+
+    def fake_corpus(name: str, **kw: object) -> list[CorpusItem]:
+        asked.append((name, str(kw["split"])))
+        return items
+
+    monkeypatch.setattr("muselab.corpora.load_corpus", fake_corpus)
     make = ts.make_clip
     short = {"min_seconds": 8.0, "max_seconds": 10.0}
     monkeypatch.setattr(ts, "make_clip", lambda score, **kw: make(score, **kw, **short))
@@ -211,6 +217,9 @@ def test_build_testset_writes_flac_and_json_and_resumes(tmp_path, monkeypatch) -
     )
     assert again == paths and [p.stat().st_mtime_ns for p in again] == stamp
     assert ts.testset_files(tmp_path) == paths
+    assert asked == [("nottingham", "test")] * 2
+    with pytest.raises(InvalidInputError, match="split must be"):
+        ts.build_testset(tmp_path, counts={"nottingham": 1}, split="dev", progress=False)
     (tmp_path / "bad.json").write_text(json.dumps({"schema": "other"}))
     with pytest.raises(Exception, match="not a muselab analysis test-set file"):
         ts.load_truth(tmp_path / "bad.json")

@@ -687,9 +687,12 @@ def default_testset_dir() -> Path:
     return base / "analysis-testset"
 
 
-def _config(counts: Mapping[str, int], seed: int, backend: str, sample_rate: int) -> dict[str, Any]:
+def _config(
+    counts: Mapping[str, int], split: str, seed: int, backend: str, sample_rate: int
+) -> dict[str, Any]:
     return {
         "version": TESTSET_VERSION,
+        "split": split,
         "counts": dict(sorted(counts.items())),
         "seed": int(seed),
         "backend": backend,
@@ -724,6 +727,7 @@ def build_testset(
     out: str | os.PathLike[str] | None = None,
     *,
     counts: Mapping[str, int] | None = None,
+    split: str = "test",
     seed: int = 0,
     backend: str = "fluidsynth",
     sample_rate: int = 44100,
@@ -734,10 +738,14 @@ def build_testset(
     Parameters
     ----------
     out : str or PathLike, optional
-        Target folder (created); default :func:`default_testset_dir` ``/v<version>-seed<seed>``.
+        Target folder (created); default
+        :func:`default_testset_dir` ``/v<version>-<split>-seed<seed>``.
     counts : mapping of corpus name to clip count, keyword-only
-        Default :data:`DEFAULT_COUNTS`.  Test-split tunes of each corpus are shuffled by
+        Default :data:`DEFAULT_COUNTS`.  The split's tunes of each corpus are shuffled by
         ``seed`` and taken in turn until enough are usable (see :func:`make_clip`).
+    split : {"test", "valid", "train"}, keyword-only
+        Corpus split the tunes come from: ``"test"`` for the benchmark; ``"valid"`` for a
+        development set to tune an analyser on without touching the test tunes.
     seed : int, keyword-only
         Seeds the choice of tunes and every random choice inside each clip.
     backend : str, keyword-only
@@ -762,16 +770,20 @@ def build_testset(
     from muselab.render import write_audio
 
     wanted = _check_counts(DEFAULT_COUNTS if counts is None else counts)
-    config = _config(wanted, seed, backend, sample_rate)
+    if split not in ("train", "valid", "test"):
+        raise InvalidInputError(f"split must be 'train', 'valid' or 'test', got {split!r}")
+    config = _config(wanted, split, seed, backend, sample_rate)
     folder = (
-        Path(out) if out is not None else default_testset_dir() / f"v{TESTSET_VERSION}-seed{seed}"
+        Path(out)
+        if out is not None
+        else default_testset_dir() / f"v{TESTSET_VERSION}-{split}-seed{seed}"
     )
     folder.mkdir(parents=True, exist_ok=True)
     plan: list[tuple[str, int, list[Any]]] = []
     for name, n in wanted.items():
         if n == 0:
             continue
-        items = load_corpus(name, split="test", progress=progress)
+        items = load_corpus(name, split=split, progress=progress)
         order = np.random.default_rng([int(seed), zlib.crc32(name.encode())]).permutation(
             len(items)
         )

@@ -1,0 +1,394 @@
+"""Audio analysis quality and speed: muselab vs librosa vs Essentia on an annotated test set.
+
+Renders (or reuses) the test set of :mod:`muselab.analysis.testset` - held-out Nottingham,
+Bach, O'Neill and Essen tunes through FluidSynth with tempo drift, expressive timing,
+noise and reverb - runs every system on the same files in the same run, scores them with
+mir_eval and prints Markdown tables (machine, date, command first).
+
+    .venv/bin/python benchmarks/analysis_eval.py [--testset DIR] [--seed 0]
+        [--counts nottingham=60,bach=30,oneill=30,essen=30] [--systems muselab,librosa,essentia]
+        [--rerun SYSTEMS] [--markdown benchmarks/analysis_eval.md]
+
+Estimates are cached per system and version in ``<testset>/estimates/`` (muselab's version
+is a hash of its analysis sources, so an edit there re-runs only muselab); per-clip
+scores go to ``<testset>/scores.jsonl`` for digging into failures.
+
+Speed is CPU seconds of this process (``time.process_time``, all threads) with BLAS,
+OpenMP and numba limited to one thread, so ``RTF = audio seconds / CPU seconds`` is per
+core.  Each system is warmed up on one clip first (imports, JIT, model loading).
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import contextlib  # noqa: E402
+import hashlib  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from datetime import date  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from analysis_report import report  # noqa: E402
+from analysis_scoring import score_clip  # noqa: E402
+from baselines import essentia_baseline, librosa_baseline  # noqa: E402
+from muselab.analysis.testset import (  # noqa: E402
+    DEFAULT_COUNTS,
+    TESTSET_VERSION,
+    build_testset,
+    default_testset_dir,
+    load_truth,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+# ---------------------------------------------------------------------- systems
+@dataclass(frozen=True)
+class System:
+    """A system under test: ``run(path)`` returns an estimate dict (see analysis_scoring)."""
+
+    name: str
+    available: Callable[[], str | None]
+    version: Callable[[], str]
+    run: Callable[[str], dict[str, Any]]
+
+
+def _muselab_version() -> str:
+    h = hashlib.sha1()
+    for p in sorted((REPO / "src" / "muselab" / "analysis").glob("*.py")):
+        if p.name != "testset.py":
+            h.update(p.read_bytes())
+    return h.hexdigest()[:10]
+
+
+def _muselab_available() -> str | None:
+    try:
+        from muselab.analysis import analyze_audio  # noqa: F401
+    except ImportError as exc:
+        return f"muselab.analysis.analyze_audio is not importable ({exc})"
+    return None
+
+
+def _muselab_analyze(path: str) -> dict[str, Any]:
+    from muselab.analysis import analyze_audio
+
+    r = analyze_audio(path)
+    return {
+        "tempo": r.tempo,
+        "beats": list(r.beats),
+        "downbeats": list(r.downbeats),
+        "meter": r.meter,
+        "key": r.key,
+        "chords": [c.to_dict() for c in r.chords],
+    }
+
+
+def _transcribe_available() -> str | None:
+    try:
+        from muselab.analysis.transcribe import (  # noqa: F401
+            _session,
+            detect_notes,
+            model_activations,
+            notes_to_score,
+        )
+
+        _session()
+    except Exception as exc:
+        return f"muselab.analysis.transcribe cannot run ({type(exc).__name__}: {exc})"
+    return None
+
+
+def _raw_notes(path: str) -> list[Any]:
+    from muselab.analysis.loader import load_audio
+    from muselab.analysis.transcribe import SR, detect_notes, model_activations
+
+    y = load_audio(path, sr=SR).samples
+    return detect_notes(model_activations(y))
+
+
+def _basic_pitch_raw(path: str) -> dict[str, Any]:
+    return {"notes": [[e.start, e.end, e.pitch] for e in _raw_notes(path)]}
+
+
+def _score_seconds(score: Any, analysis: Any) -> list[list[float]]:
+    """Notes of a quantised transcription back in audio time, through its own beat grid.
+
+    Inverts the beat-grid mapping of ``muselab.analysis.transcribe.notes_to_score``
+    (beat numbering shifted so downbeats fall on bar lines, grid extrapolated at the
+    ends), so the quantised notes can be scored against the reference times.
+    """
+    from muselab.analysis.transcribe import _beat_unit_quarters
+
+    m, quarters, _steps = _beat_unit_quarters(analysis.meter)
+    beats = np.asarray(analysis.beats, dtype=np.float64)
+    tempo = analysis.tempo if analysis.tempo > 0 else 120.0
+    if beats.size < 2:
+        period = 60.0 / tempo
+        beats = np.arange(int(np.ceil((analysis.duration + 1) / period)) + 2) * period
+    first_down = int(np.argmin(np.abs(beats - analysis.downbeats[0]))) if analysis.downbeats else 0
+    shift = (m - first_down % m) % m
+    p0, p1 = float(beats[1] - beats[0]), float(beats[-1] - beats[-2])
+    grid_t = np.concatenate([[beats[0] - 64 * p0], beats, [beats[-1] + 4096 * p1]])
+    grid_b = np.concatenate([[-64.0], np.arange(beats.size, dtype=np.float64), [beats.size + 4095]])
+    beat_ticks = quarters * score.ticks_per_beat
+    out = []
+    for _, n in score.notes:
+        b0, b1 = n.onset / beat_ticks - shift, n.end / beat_ticks - shift
+        out.append([float(np.interp(b0, grid_b, grid_t)), float(np.interp(b1, grid_b, grid_t)),
+                    n.pitch])  # fmt: skip
+    return out
+
+
+def _muselab_transcribe(path: str) -> dict[str, Any]:
+    """``transcribe(path)`` as a user runs it (analysis, model, decoder, beat-grid cleaning)."""
+    from muselab.analysis import analyze_audio
+    from muselab.analysis.transcribe import transcribe
+
+    analysis = analyze_audio(path, melody=False)
+    score = transcribe(path, analysis=analysis)
+    return {"notes": _score_seconds(score, analysis)}
+
+
+SYSTEMS: dict[str, System] = {
+    "muselab": System("muselab", _muselab_available, _muselab_version, _muselab_analyze),
+    "librosa": System(
+        "librosa", librosa_baseline.available, librosa_baseline.version, librosa_baseline.analyze
+    ),
+    "essentia": System(
+        "essentia",
+        essentia_baseline.available,
+        essentia_baseline.version,
+        essentia_baseline.analyze,
+    ),
+    "basic-pitch raw": System(
+        "basic-pitch raw", _transcribe_available, _muselab_version, _basic_pitch_raw
+    ),
+    "muselab transcribe": System(
+        "muselab transcribe", _transcribe_available, _muselab_version, _muselab_transcribe
+    ),
+}
+ANALYSIS_SYSTEMS = ("muselab", "librosa", "essentia")
+TRANSCRIPTION_SYSTEMS = ("basic-pitch raw", "muselab transcribe")
+
+
+# ---------------------------------------------------------------------- running
+def _cache_path(folder: Path, system: System, version: str) -> Path:
+    safe = system.name.replace(" ", "-")
+    return folder / "estimates" / f"{safe}@{version}.jsonl"
+
+
+def run_system(
+    system: System, clips: list[dict[str, Any]], folder: Path, *, rerun: bool, progress: Any
+) -> dict[str, dict[str, Any]]:
+    """Estimates (with CPU seconds) of ``system`` on every clip, cached as JSON lines.
+
+    The system's version is read once, before the first clip, and stored with each record.
+    """
+    version = system.version()
+    cache = _cache_path(folder, system, version)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    done: dict[str, dict[str, Any]] = {}
+    if cache.is_file() and not rerun:
+        for line in cache.read_text(encoding="utf-8").splitlines():
+            rec = json.loads(line)
+            rec.setdefault("version", version)
+            done[rec["id"]] = rec
+    todo = [c for c in clips if c["id"] not in done]
+    task = progress.add_task(system.name, total=len(clips), completed=len(clips) - len(todo))
+    if todo:
+        with contextlib.suppress(Exception):  # warm-up: imports, JIT, model loading
+            system.run(str(folder / todo[0]["audio"]))
+    mode = "w" if rerun else "a"
+    with cache.open(mode, encoding="utf-8") as fh:
+        for clip in todo:
+            path = str(folder / clip["audio"])
+            t0 = time.process_time()
+            try:
+                est, error = system.run(path), None
+            except Exception as exc:
+                est, error = {}, f"{type(exc).__name__}: {str(exc)[:200]}"
+            cpu = time.process_time() - t0
+            rec = {"id": clip["id"], "cpu": cpu, "est": est, "error": error, "version": version}
+            fh.write(json.dumps(rec, default=float) + "\n")
+            fh.flush()
+            done[clip["id"]] = rec
+            progress.advance(task)
+    return {c["id"]: done[c["id"]] for c in clips}
+
+
+def symbolic_key(limit: int | None = None) -> dict[str, Any]:
+    """MIREX key score of muselab's ``analyze_score`` and music21 on held-out Nottingham."""
+    import mir_eval
+
+    from muselab.analysis import analyze_score
+    from muselab.corpora import load_corpus
+    from muselab.io.music21io import to_music21
+
+    items = [
+        it
+        for it in load_corpus("nottingham", split="test", progress=False)
+        if len(it.score.key_signatures) == 1
+    ][:limit]
+    out: dict[str, Any] = {"n": len(items)}
+    for name in ("muselab analyze_score", "music21 analyze('key')"):
+        scores, cpu = [], 0.0
+        for it in items:
+            ref = it.score.key_signatures[0].name
+            t0 = time.process_time()
+            if name.startswith("muselab"):
+                est = analyze_score(it.score).key
+            else:
+                k = to_music21(it.score).analyze("key")
+                tonic = k.tonic.name.replace("-", "b")
+                est = f"{tonic} {k.mode}"
+            cpu += time.process_time() - t0
+            try:
+                scores.append(mir_eval.key.weighted_score(ref, est))
+            except ValueError:
+                scores.append(0.0)
+        out[name] = {
+            "weighted": float(np.mean(scores)),
+            "correct": float(np.mean(np.array(scores) == 1.0)),
+            "ms_per_tune": 1000 * cpu / max(len(items), 1),
+        }
+    return out
+
+
+def _git_state() -> str:
+    """HEAD commit, and whether the analysis sources differ from it."""
+    import subprocess
+
+    def git(*a: str) -> str:
+        return subprocess.run(
+            ["git", *a], cwd=REPO, capture_output=True, text=True, check=False
+        ).stdout.strip()
+
+    head = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = git("status", "--porcelain", "--", "src/muselab/analysis")
+    return head + (" (analysis sources modified)" if dirty else "")
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def parse_counts(text: str) -> dict[str, int]:
+    out = {}
+    for part in text.split(","):
+        name, _, n = part.partition("=")
+        out[name.strip()] = int(n)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--testset", type=Path, default=None, help="test-set folder")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--split", default="test", help="corpus split: test (the benchmark) or valid (a dev set)"
+    )
+    ap.add_argument("--counts", type=parse_counts, default=dict(DEFAULT_COUNTS))
+    ap.add_argument("--systems", default=",".join(ANALYSIS_SYSTEMS + TRANSCRIPTION_SYSTEMS))
+    ap.add_argument("--rerun", default="", help="systems whose cached estimates to ignore")
+    ap.add_argument("--no-symbolic", action="store_true", help="skip the symbolic key table")
+    ap.add_argument("--markdown", type=Path, default=None, help="also write the report here")
+    args = ap.parse_args(argv)
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    folder = (
+        args.testset or default_testset_dir() / f"v{TESTSET_VERSION}-{args.split}-seed{args.seed}"
+    )
+    t0 = time.time()
+    paths = build_testset(folder, counts=args.counts, split=args.split, seed=args.seed)
+    gen_s = time.time() - t0
+    clips = [load_truth(p) for p in paths]
+    wanted = [s.strip() for s in args.systems.split(",") if s.strip()]
+    rerun = {s.strip() for s in args.rerun.split(",") if s.strip()}
+    results: dict[str, dict[str, dict[str, Any]]] = {}
+    missing: dict[str, str] = {}
+    t1 = time.time()
+    with Progress(
+        "[bold]{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()
+    ) as progress:
+        for name in wanted:
+            system = SYSTEMS[name]
+            why = system.available()
+            if why is not None:
+                missing[name] = why
+                continue
+            results[name] = run_system(
+                system, clips, folder, rerun=name in rerun, progress=progress
+            )
+    eval_s = time.time() - t1
+    scores: dict[str, dict[str, dict[str, Any]]] = {}
+    with (folder / "scores.jsonl").open("w", encoding="utf-8") as fh:
+        for name, recs in results.items():
+            scores[name] = {}
+            for clip in clips:
+                rec = recs[clip["id"]]
+                s = score_clip(clip, _empty(name) if rec["error"] else rec["est"])
+                scores[name][clip["id"]] = s
+                fh.write(json.dumps({"system": name, "id": clip["id"], **s}, default=float) + "\n")
+    sym = None if args.no_symbolic else symbolic_key()
+    versions = {
+        n: ", ".join(sorted({str(r.get("version", "?")) for r in recs.values()}))
+        for n, recs in results.items()
+    }
+    versions["muselab git"] = _git_state()
+    import librosa
+    import mir_eval
+
+    versions["mir_eval"] = mir_eval.__version__
+    versions["librosa (muselab's DSP)"] = librosa.__version__
+    meta = {
+        "machine": f"{cpu_model()}, 2 cores (runs limited to 1 thread); Python "
+        f"{platform.python_version()}; {date.today()}",
+        "command": " ".join(["python benchmarks/analysis_eval.py", *(argv or sys.argv[1:])]),
+        "folder": str(folder),
+        "gen_s": gen_s,
+        "eval_s": eval_s,
+        "versions": versions,
+        "missing": missing,
+    }
+    text = report(clips, results, scores, sym, meta)
+    print(text)
+    if args.markdown:
+        from muselab.io.atomic import atomic_write_text
+
+        atomic_write_text(args.markdown, text + "\n")
+    return 0
+
+
+def _empty(name: str) -> dict[str, Any]:
+    """What a failed run of ``name`` is scored as: every field it would produce, empty."""
+    if name in TRANSCRIPTION_SYSTEMS:
+        return {"notes": []}
+    fields: dict[str, Any] = {"tempo": 0.0, "beats": [], "key": "", "chords": []}
+    if name == "muselab":
+        fields |= {"downbeats": [], "meter": ""}
+    return fields
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
