@@ -277,7 +277,9 @@ def _git_state() -> str:
             ["git", *a], cwd=REPO, capture_output=True, text=True, check=False
         ).stdout.strip()
 
-    head = git("rev-parse", "--short", "HEAD") or "unknown"
+    head = git("rev-parse", "--short", "HEAD")
+    if not head:  # e.g. run from a `git archive` snapshot of a commit
+        return os.environ.get("MUSELAB_GIT_REV", "unknown")
     dirty = git("status", "--porcelain", "--", "src/muselab/analysis")
     return head + (" (analysis sources modified)" if dirty else "")
 
