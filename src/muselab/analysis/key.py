@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -44,9 +43,10 @@ __all__ = [
     "key_from_histogram",
     "key_name",
     "key_segments",
+    "register_profile",
 ]
 
-ProfileName = Literal["krumhansl", "temperley", "albrecht"]
+ProfileName = str  # a key of PROFILES
 
 # tonic first; (major, minor)
 PROFILES: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
@@ -63,6 +63,17 @@ PROFILES: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
         (0.220, 0.006, 0.104, 0.123, 0.019, 0.103, 0.012, 0.214, 0.062, 0.022, 0.061, 0.052),
     ),
 }
+
+
+def register_profile(name: str, major: ArrayLike, minor: ArrayLike) -> None:
+    """Add (or replace) a named major/minor profile pair, tonic first."""
+    maj = tuple(float(x) for x in np.asarray(major, dtype=np.float64).ravel())
+    mnr = tuple(float(x) for x in np.asarray(minor, dtype=np.float64).ravel())
+    if len(maj) != 12 or len(mnr) != 12:
+        raise InvalidInputError("a key profile needs 12 values for major and 12 for minor")
+    if PROFILES.get(name) != (maj, mnr):
+        PROFILES[name] = (maj, mnr)
+        _profile_matrix.cache_clear()
 
 
 @functools.lru_cache(maxsize=64)

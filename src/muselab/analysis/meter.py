@@ -177,3 +177,114 @@ def is_compound(onset_env: NDArray[np.floating], beat_frames: NDArray[np.int64])
     if not thirds:
         return False
     return float(np.mean(thirds)) > 1.25 * float(np.mean(halves))
+
+
+# ---------------------------------------------------------------------- learned models
+CUE_NAMES = (
+    "harmonic_change_in",
+    "harmonic_change_out",
+    "bass_change_in",
+    "bass_change_out",
+    "accent",
+    "low_accent",
+    "loudness",
+    "harmonic_change_2",
+    "harmonic_change_3",
+)
+"""Per-beat cues of :func:`beat_cues`; :func:`downbeat_features` adds the neighbours'."""
+METER_CLASSES = ("2/4", "3/4", "4/4", "6/8", "9/8", "12/8")
+_LAGS = tuple(range(1, 9))
+
+
+def beat_cues(
+    chroma: NDArray[np.floating],
+    bass: NDArray[np.floating],
+    accent: NDArray[np.floating],
+    low_accent: NDArray[np.floating],
+    loudness: NDArray[np.floating],
+) -> F64:
+    """Raw downbeat cues per beat, shape (n, 9), columns :data:`CUE_NAMES`.
+
+    ``harmonic_change_k`` compares the mean chroma of beats ``i .. i+k-1`` with that of
+    ``i-k .. i-1``: a chord change that an arpeggio or a passing note hides from the
+    beat-to-beat comparison still shows at the scale of half a bar.
+    """
+    h_in, b_in = _change(chroma), _change(bass)
+    h_out = np.concatenate([h_in[1:], [0.0]])
+    b_out = np.concatenate([b_in[1:], [0.0]])
+    cols = [h_in, h_out, b_in, b_out, accent, low_accent, loudness]
+    cols += [_window_change(np.asarray(chroma, dtype=np.float64), k) for k in (2, 3)]
+    return np.stack([np.asarray(c, dtype=np.float64) for c in cols], axis=1)
+
+
+def _window_change(c: F64, k: int) -> F64:
+    """Cosine distance between the chroma sums of the k beats from i and the k before."""
+    n = c.shape[1]
+    out = np.zeros(n)
+    if n <= k:
+        return out
+    cs = np.concatenate([np.zeros((c.shape[0], 1)), np.cumsum(c, axis=1)], axis=1)
+    i = np.arange(k, n - k + 1)
+    after = cs[:, i + k] - cs[:, i]
+    before = cs[:, i] - cs[:, i - k]
+    na, nb = np.linalg.norm(after, axis=0), np.linalg.norm(before, axis=0)
+    cos = np.sum(after * before, axis=0) / np.maximum(na * nb, 1e-12)
+    out[i] = np.where((na > 0) & (nb > 0), 1.0 - cos, 0.0)
+    return out
+
+
+def downbeat_features(cues: F64) -> F64:
+    """Z-scored cues of each beat and its two neighbours, shape (n, 3 * n_cues)."""
+    z = np.stack([_z(cues[:, j]) for j in range(cues.shape[1])], axis=1)
+    pad = np.zeros((1, z.shape[1]))
+    prev = np.concatenate([pad, z[:-1]]) if z.shape[0] else z
+    nxt = np.concatenate([z[1:], pad]) if z.shape[0] else z
+    return np.concatenate([prev, z, nxt], axis=1)
+
+
+def _lag_similarity(x: NDArray[np.floating], lag: int) -> float:
+    """Mean cosine similarity of columns ``lag`` apart (mean-removed rows)."""
+    a = np.asarray(x, dtype=np.float64)
+    if a.shape[1] <= lag:
+        return 0.0
+    a = a - a.mean(axis=1, keepdims=True)
+    n = np.linalg.norm(a, axis=0)
+    u = np.divide(a, n, out=np.zeros_like(a), where=n > 0)
+    return float(np.mean(np.sum(u[:, lag:] * u[:, :-lag], axis=0)))
+
+
+def meter_features(
+    evidence: F64, chroma: NDArray[np.floating], patterns: NDArray[np.floating], bpm: float
+) -> F64:
+    """Whole-piece rhythm statistics for the meter classifier (40 numbers).
+
+    Parameters
+    ----------
+    evidence : np.ndarray [shape=(n,)]
+        Downbeat evidence per beat.
+    chroma : np.ndarray [shape=(12, n)]
+        Beat-synchronous chroma.
+    patterns : np.ndarray [shape=(12, n)]
+        Onset strength at 12 points inside each beat (the sub-beat pattern).
+    bpm : float
+        Tempo of the tracked beats.
+    """
+    ev = np.asarray(evidence, dtype=np.float64)
+    n = ev.size
+    seps = []
+    for m in _PERIODS:
+        best = 0.0
+        if n >= 2 * m:
+            for p in range(m):
+                on = ev[p::m]
+                off = np.delete(ev, np.arange(p, n, m))
+                best = max(best, float(on.mean() - off.mean()))
+        seps.append(best)
+    ev_z = _z(ev)
+    ac = [float(np.mean(ev_z[lag:] * ev_z[:-lag])) if n > lag else 0.0 for lag in _LAGS]
+    cs = [_lag_similarity(chroma, lag) for lag in _LAGS]
+    ps = [_lag_similarity(patterns, lag) for lag in _LAGS]
+    prof = np.asarray(patterns, dtype=np.float64).mean(axis=1) if n else np.zeros(12)
+    prof = prof / prof.max() if prof.size and prof.max() > 0 else np.zeros(12)
+    tempo = [np.log2(max(bpm, 1.0) / 100.0)]
+    return np.asarray(seps + ac + cs + ps + list(prof) + tempo, dtype=np.float64)

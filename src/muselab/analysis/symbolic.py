@@ -4,15 +4,16 @@ The same :class:`~muselab.analysis.schema.AnalysisResult` as for audio, computed
 the notes:
 
 - **key**: Krumhansl-Schmuckler correlation of the duration-weighted pitch-class
-  histogram with a key profile (Temperley's by default: best on held-out folk tunes,
-  see ``benchmarks/analysis.md``); key changes by Viterbi over 4-bar windows;
+  histogram with Temperley's profile, combined with the final bass note by a small
+  learned model (see :func:`score_key`); key changes by Viterbi over 4-bar windows;
 - **chords**: per beat, the template/Viterbi decoder of :mod:`~muselab.analysis.chords`
   on the chroma of the sounding notes; a score that carries chord symbols (a lead
   sheet) reports those instead unless ``use_annotations=False``;
 - **meter**: the time signature, or estimated from accent periodicity when the score
   declares none (a warning says so);
-- **beats/downbeats**: the metrical grid of the time-signature map (quarter notes for
-  x/4 and x/2, dotted quarters for 6/8, 9/8, 12/8, eighths for other x/8);
+- **beats/downbeats**: the metrical grid of the time-signature map, in counted beats:
+  the denominator (quarter notes in 4/4, half notes in 2/2), dotted in compound meters
+  (dotted quarters in 6/8, 9/8, 12/8);
 - **melody**: the highest sounding note (skyline), **loudness**: velocity in dB;
 - **stats**: note counts, range, density, polyphony, intervals, declared key and meter.
 """
@@ -32,7 +33,14 @@ from muselab.analysis.schema import AnalysisResult, ChordSegment, Curve, KeyChan
 from muselab.core.score import Score, TimeSignature
 from muselab.errors import InvalidInputError
 
-__all__ = ["ScoreOptions", "analyze_score", "beat_grid", "score_key"]
+__all__ = [
+    "KEY_FEATURES",
+    "ScoreOptions",
+    "analyze_score",
+    "beat_grid",
+    "key_features",
+    "score_key",
+]
 
 F64 = NDArray[np.float64]
 _KEY_WINDOW_BARS = 4
@@ -45,19 +53,20 @@ class ScoreOptions:
     Parameters
     ----------
     key_profile : str
-        See :data:`muselab.analysis.key.PROFILES`.
+        ``"auto"`` (learned, see :func:`score_key`) or one of
+        :data:`muselab.analysis.key.PROFILES`.
     use_annotations : bool
         Report the score's own chord symbols when it has them.
     chord_qualities : tuple of str
         Vocabulary for estimated chords.
     """
 
-    key_profile: ProfileName = "temperley"
+    key_profile: ProfileName = "auto"
     use_annotations: bool = True
     chord_qualities: tuple[str, ...] = _chords.DEFAULT_QUALITIES
 
     def __post_init__(self) -> None:
-        if self.key_profile not in _key.PROFILES:
+        if self.key_profile != "auto" and self.key_profile not in _key.PROFILES:
             raise InvalidInputError(
                 f"unknown key profile {self.key_profile!r}; "
                 f"choose one of {', '.join(_key.PROFILES)}"
@@ -66,14 +75,11 @@ class ScoreOptions:
 
 
 def _beat_unit(ts: TimeSignature) -> float:
-    """Beat length in quarter notes for a time signature."""
-    if ts.denominator == 8 and ts.numerator in (6, 9, 12):
-        return 1.5
-    if ts.denominator == 8:
-        return 0.5
-    if ts.denominator == 16:
-        return 0.25
-    return 1.0
+    """Beat length in quarter notes: the denominator, or a dotted one in compound meters."""
+    unit = 4.0 / ts.denominator
+    if ts.denominator >= 8 and ts.numerator % 3 == 0 and ts.numerator > 3:
+        return 3 * unit
+    return unit
 
 
 def beat_grid(score: Score, end_tick: int | None = None) -> tuple[F64, F64]:
@@ -113,8 +119,44 @@ def _pitched(score: Score) -> NDArray[np.void]:
     return arr
 
 
-def score_key(score: Score, *, profile: ProfileName = "temperley") -> _key.KeyEstimate:
-    """Global key of a score from its duration-weighted pitch-class histogram.
+KEY_FEATURES = ("profile_correlation", "final_bass_is_tonic", "final_bass_in_tonic_triad")
+
+
+def key_features(score: Score, *, profile: ProfileName = "temperley") -> NDArray[np.float64]:
+    """Evidence for each of the 24 keys, shape (24, 3), columns :data:`KEY_FEATURES`.
+
+    Rows 0..11 are C..B major, 12..23 C..B minor.  Folk tunes and chorales end on the
+    tonic, so the lowest note of the final onset is strong evidence besides the profile
+    correlation of the duration-weighted pitch-class histogram.
+    """
+    arr = _pitched(score)
+    f = np.zeros((24, 3))
+    if arr.size == 0:
+        return f
+    w = arr["duration_beat"].astype(np.float64)
+    f[:, 0] = _key.key_correlations(
+        np.bincount(arr["pitch"] % 12, weights=w, minlength=12), profile=profile
+    )
+    last = arr[arr["onset_tick"] == arr["onset_tick"].max()]
+    final = int(last["pitch"].min()) % 12
+    for k in range(24):
+        tonic, third = k % 12, (4 if k < 12 else 3)
+        f[k, 1] = final == tonic
+        f[k, 2] = final in (tonic, (tonic + third) % 12, (tonic + 7) % 12)
+    return f
+
+
+def score_key(score: Score, *, profile: ProfileName = "auto") -> _key.KeyEstimate:
+    """Global key of a score.
+
+    Parameters
+    ----------
+    score : Score
+    profile : str
+        ``"auto"``: the learned combination of Temperley-profile correlation and the final
+        bass note (weights in the shipped ``analysis`` checkpoint, trained on Nottingham's
+        train split; Temperley's profile alone without it); or a profile name of
+        :data:`muselab.analysis.key.PROFILES` for plain Krumhansl-Schmuckler matching.
 
     Examples
     --------
@@ -123,10 +165,24 @@ def score_key(score: Score, *, profile: ProfileName = "temperley") -> _key.KeyEs
     >>> score_key(Score(tracks=[Track(notes=notes)])).name
     'A minor'
     """
-    arr = _pitched(score)
-    w = arr["duration_beat"].astype(np.float64)
-    hist = np.bincount(arr["pitch"] % 12, weights=w, minlength=12)
-    return _key.key_from_histogram(hist, profile=profile)
+    from muselab.analysis.models import load_models
+
+    models = load_models() if profile == "auto" else None
+    if models is None:
+        arr = _pitched(score)
+        w = arr["duration_beat"].astype(np.float64)
+        hist = np.bincount(arr["pitch"] % 12, weights=w, minlength=12)
+        return _key.key_from_histogram(hist, profile="temperley" if profile == "auto" else profile)
+    f = key_features(score)
+    s = f @ models.symbolic_key_w
+    order = np.argsort(s)[::-1]
+    best = int(order[0])
+    return _key.KeyEstimate(
+        tonic_pc=best % 12,
+        mode="major" if best < 12 else "minor",
+        strength=float(f[best, 0]),
+        clarity=float(s[best] - s[order[1]]),
+    )
 
 
 def _estimate_meter(arr: NDArray[np.void], tpq: int) -> tuple[int, float]:
@@ -151,6 +207,30 @@ def _estimate_meter(arr: NDArray[np.void], tpq: int) -> tuple[int, float]:
     return best
 
 
+def _sweep_max(on: F64, off: F64, values: F64, times: F64) -> F64:
+    """Max of ``values`` over notes sounding at each of ``times`` (sorted); NaN if none.
+
+    A sweep with a heap: O((notes + times) log notes), for scores of any length.
+    """
+    import heapq
+
+    order = np.argsort(on, kind="stable")
+    out = np.full(times.size, np.nan)
+    heap: list[tuple[float, float]] = []  # (-value, off)
+    j = 0
+    eps = 1e-9
+    for i, t in enumerate(times):
+        while j < order.size and on[order[j]] <= t + eps:
+            k = order[j]
+            heapq.heappush(heap, (-float(values[k]), float(off[k])))
+            j += 1
+        while heap and heap[0][1] <= t + eps:
+            heapq.heappop(heap)
+        if heap:
+            out[i] = -heap[0][0]
+    return out
+
+
 def _skyline(arr: NDArray[np.void]) -> tuple[F64, F64]:
     """Times and f0 (Hz, 0 for rests) of the highest sounding note."""
     if arr.size == 0:
@@ -158,14 +238,8 @@ def _skyline(arr: NDArray[np.void]) -> tuple[F64, F64]:
     on = arr["onset_sec"].astype(np.float64)
     off = on + arr["duration_sec"]
     events = np.unique(np.concatenate([on, off]))
-    top = np.zeros(events.size)
-    order = np.argsort(on, kind="stable")
-    on, off, pitch = on[order], off[order], arr["pitch"][order]
-    for i, t in enumerate(events):
-        live = (on <= t + 1e-9) & (off > t + 1e-9)
-        if live.any():
-            top[i] = float(pitch[live].max())
-    f0 = np.where(top > 0, 440.0 * 2 ** ((top - 69) / 12), 0.0)
+    top = _sweep_max(on, off, arr["pitch"].astype(np.float64), events)
+    f0 = np.where(np.isnan(top), 0.0, 440.0 * 2 ** ((np.nan_to_num(top) - 69) / 12))
     keep = np.concatenate([[True], np.diff(f0) != 0])
     return events[keep], f0[keep]
 
@@ -260,7 +334,8 @@ def analyze_score(
         key = est.name
         stats["key_strength"] = round(est.strength, 4)
         stats["key_clarity"] = round(est.clarity, 4)
-        key_changes = _key_changes(work, arr, est, opts.key_profile)
+        window_profile = "temperley" if opts.key_profile == "auto" else opts.key_profile
+        key_changes = _key_changes(work, arr, est, window_profile)
 
     chords = _score_chords(work, arr, beat_ticks, opts, stats)
     if chords:
@@ -358,11 +433,6 @@ def _velocity_loudness(arr: NDArray[np.void], beats: F64) -> Curve:
     if arr.size == 0 or beats.size == 0:
         return Curve()
     on = arr["onset_sec"].astype(np.float64)
-    off = on + arr["duration_sec"]
-    vel = arr["velocity"].astype(np.float64)
-    db = np.full(beats.size, -120.0)
-    for i, t in enumerate(beats):
-        live = (on <= t + 1e-6) & (off > t + 1e-6)
-        if live.any():
-            db[i] = 40.0 * np.log10(max(vel[live].max(), 1.0) / 127.0)
+    vel = _sweep_max(on, on + arr["duration_sec"], arr["velocity"].astype(np.float64), beats)
+    db = np.where(np.isnan(vel), -120.0, 40.0 * np.log10(np.maximum(np.nan_to_num(vel), 1) / 127))
     return Curve.from_arrays(np.round(beats, 4), np.round(db, 2))

@@ -242,8 +242,8 @@ def _beat_unit_quarters(meter: str) -> tuple[int, float, int]:
         ts = TimeSignature.parse(meter) if meter else TimeSignature(0, 4, 4)
     except InvalidInputError:
         ts = TimeSignature(0, 4, 4)
-    if ts.denominator == 8 and ts.numerator in (6, 9, 12):
-        return ts.numerator // 3, 1.5, 6
+    if ts.denominator >= 8 and ts.numerator % 3 == 0 and ts.numerator > 3:
+        return ts.numerator // 3, 12.0 / ts.denominator, 6
     return ts.numerator, 4.0 / ts.denominator, 4
 
 
