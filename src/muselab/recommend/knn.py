@@ -220,6 +220,8 @@ class UserKNN(BaseRecommender):
         )
         self._x = sp.csr_matrix((0, 0), dtype=np.float32)
         self._y = sp.csr_matrix((0, 0), dtype=np.float32)
+        self._xt = sp.csr_matrix((0, 0), dtype=np.float32)
+        self._nx_term = np.zeros(0, np.float32)
 
     def _fit(self, train: Interactions) -> None:
         self._weighting, self._x = self._weighting.fit_transform(train.matrix)
@@ -230,15 +232,18 @@ class UserKNN(BaseRecommender):
         if self.params.target == "binary":
             y.data[:] = 1.0
         self._y = y
+        # cached for scoring: the transposed matrix and the neighbours' norm term
+        self._xt = sp.csr_matrix(self._x.T)
+        nx = np.asarray(self._x.multiply(self._x).sum(axis=1), np.float64).ravel()
+        self._nx_term = (nx ** (1.0 - self.params.alpha)).astype(np.float32)
 
     def _score(self, users: np.ndarray, rows: sp.csr_matrix) -> np.ndarray:
         p = self.params
         q = self._weighting.transform(rows)
-        dots = np.asarray((q @ self._x.T).todense(), np.float32)
+        dots = (q @ self._xt).toarray().astype(np.float32, copy=False)
         nq = np.asarray(q.multiply(q).sum(axis=1), np.float64).ravel()
-        nx = np.asarray(self._x.multiply(self._x).sum(axis=1), np.float64).ravel()
-        denom = (nq[:, None] ** p.alpha) * (nx[None, :] ** (1.0 - p.alpha)) + p.shrink
-        sims = dots / np.maximum(denom, 1e-12).astype(np.float32)
+        denom = (nq[:, None] ** p.alpha).astype(np.float32) * self._nx_term[None, :] + p.shrink
+        sims = dots / np.maximum(denom, np.float32(1e-12))
         known = np.flatnonzero(users >= 0)
         sims[known, users[known]] = 0.0  # a user is not their own neighbour
         k = min(p.k, sims.shape[1])
