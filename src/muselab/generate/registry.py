@@ -41,8 +41,8 @@ _FACTORIES: dict[str, Callable[[], Generator]] = {
     "lstm": _lstm,
 }
 
-DEFAULT_GENERATOR = "markov"
-"""The generator ``muselab compose`` uses when none is named: the shipped folk-tune model."""
+DEFAULT_GENERATOR = "transformer"
+"""The generator ``muselab compose`` uses when none is named: the shipped folk Transformer."""
 
 
 def available_generators() -> list[str]:
