@@ -99,3 +99,22 @@ def test_hybrid_specs_and_fixed_weights() -> None:
     model = Hybrid(parts="ease:lam=1:min_item_count=1,popularity", weights="3,1").fit(_inter())
     np.testing.assert_allclose(model.learned_weights, [0.75, 0.25])
     assert model.recommend("u1", k=1)[0].item == "rock3"
+
+
+def test_features_from_an_analysis_table() -> None:
+    from types import SimpleNamespace
+
+    from muselab.recommend.features import from_feature_table
+
+    table = SimpleNamespace(
+        names=("tempo", "mode", "flat"),
+        paths=("music/a.flac", "music/b.flac", "other/c.mid"),
+        matrix=np.array([[120.0, 1.0, 3.0], [124.0, 1.0, 3.0], [70.0, 0.0, 3.0]], np.float32),
+    )
+    f = from_feature_table(table)
+    assert f.item_ids == ("a", "b", "c") and f.names == ("tempo", "mode")  # constant column dropped
+    sims = (f.matrix @ f.matrix.T).toarray()
+    assert sims[0, 1] > 0.9 and sims[0, 2] < 0
+    with pytest.raises(InvalidInputError, match="same item id"):
+        from_feature_table(SimpleNamespace(names=("x",), paths=("a/s.wav", "b/s.wav"),
+                                           matrix=np.ones((2, 1))))  # fmt: skip

@@ -6,8 +6,9 @@ It is deliberately generic so that any per-item vector can be plugged in:
 * metadata and tags as text (character n-gram or word TF-IDF, :func:`text_features`);
 * numeric columns of a table (:func:`read_item_features` reads CSV / TSV / Parquet with an
   item column; numeric columns are standardised, text columns become TF-IDF);
-* fixed-length feature vectors from :mod:`muselab.analysis` (one JSON object per line:
-  ``{"item": "...", "features": [...]}``, also read by :func:`read_item_features`).
+* fixed-length feature vectors from :mod:`muselab.analysis` (:func:`from_feature_table` takes
+  a ``muselab.analysis.features.feature_table`` result directly; files with one JSON object per
+  line, ``{"item": "...", "features": [...]}``, are read by :func:`read_item_features`).
 
 For HetRec Last.fm the only item metadata in the shared data is the artist name (the tag
 assignment file is not included), so :func:`hetrec_artist_features` builds character
@@ -26,6 +27,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -34,6 +36,7 @@ from muselab.errors import CorruptFileError, InvalidInputError
 
 __all__ = [
     "ItemFeatures",
+    "from_feature_table",
     "hetrec_artist_features",
     "read_item_features",
     "text_features",
@@ -301,6 +304,54 @@ def read_item_features(
         norms = np.sqrt(np.asarray(mat.multiply(mat).sum(axis=1)).ravel())
         mat = sp.csr_matrix(sp.diags(1.0 / np.where(norms > 0, norms, 1.0)) @ mat, dtype=np.float32)
     return ItemFeatures(tuple(ids), mat, tuple(names))
+
+
+def from_feature_table(
+    table: Any,
+    *,
+    item_ids: Sequence[object] | None = None,
+    id_from: str = "stem",
+) -> ItemFeatures:
+    """Item features from :func:`muselab.analysis.features.feature_table` output.
+
+    Parameters
+    ----------
+    table : FeatureTable
+        Anything with ``names``, ``paths`` and ``matrix`` [shape=(n_files, n_features)].
+    item_ids : sequence or None
+        The item id of each row; default: derived from the file path.
+    id_from : {"stem", "name", "path"}
+        How ids are derived from paths: file name without extension (``song`` for
+        ``music/song.flac``), file name, or the full path as given.
+
+    Returns
+    -------
+    ItemFeatures
+        Columns z-scored over the table (the analysis features have very different scales),
+        rows L2-normalised, ready for :class:`~muselab.recommend.content.ContentRecommender`.
+    """
+    paths = [str(p) for p in table.paths]
+    if item_ids is None:
+        if id_from == "stem":
+            ids = [Path(p).stem for p in paths]
+        elif id_from == "name":
+            ids = [Path(p).name for p in paths]
+        elif id_from == "path":
+            ids = paths
+        else:
+            raise InvalidInputError(f"id_from must be 'stem', 'name' or 'path', got {id_from!r}")
+    else:
+        ids = [str(i) for i in item_ids]
+        if len(ids) != len(paths):
+            raise InvalidInputError(f"{len(ids)} item ids for {len(paths)} feature rows")
+    if len(set(ids)) != len(ids):
+        raise InvalidInputError(
+            "two files map to the same item id; pass item_ids or id_from='path'"
+        )
+    arr = np.asarray(table.matrix, np.float64)
+    if arr.shape != (len(paths), len(table.names)):
+        raise InvalidInputError(f"feature matrix shape {arr.shape} does not match the table")
+    return _standardised(ids, arr, [str(n) for n in table.names])
 
 
 def hetrec_artist_features(data_dir: str | os.PathLike[str] | None = None) -> ItemFeatures:
