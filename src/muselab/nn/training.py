@@ -502,7 +502,7 @@ class Trainer:
                     step += 1
                     tot, cnt = tot + float(loss_sum.detach()), cnt + n
                     progress.update(task, advance=1, loss=tot / max(cnt, 1), lr=lr)
-                    if cpu + time.process_time() - c0 >= budget:
+                    if budget < math.inf and cpu + time.process_time() - c0 >= budget:
                         stopped = "time budget"
                         break
                 valid = self.evaluate()
