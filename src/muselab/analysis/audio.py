@@ -229,7 +229,7 @@ def track_beats(fr: Frames, opts: AudioOptions) -> tuple[_beats.TempoEstimate, F
     if tempo.bpm > 0:
         bpm: float | F64 = tempo.bpm
         if opts.follow_tempo and fr.duration > 12.0:
-            bpm = _beats.local_tempo(env, tempo.bpm, sr=fr.sr, hop_length=HOP)
+            bpm = _beats.local_tempo(env, tempo.bpm, sr=fr.sr, hop_length=HOP, tempo=tempo)
         beats = _beats.track_beats(env, sr=fr.sr, hop_length=HOP, bpm=bpm) - BEAT_LATENCY
         beats = beats[beats >= 0]
     return tempo, beats if beats.size >= 2 else np.zeros(0)

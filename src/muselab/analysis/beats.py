@@ -50,25 +50,41 @@ class TempoEstimate:
     strength: float
     bpms: F64  # tempo of every tempogram row
     mean_tempogram: F64  # mean autocorrelation per row
+    columns: F64  # (rows, k): the tempogram about once per second, for local tempo
+    column_frames: NDArray[np.int64]  # (k,): the frame of each column
 
 
-def _tempogram(env: F32, frame_rate: float) -> tuple[F64, F64]:
-    """Mean autocorrelation tempogram over time, computed chunk-wise."""
+def _tempogram(env: F32, frame_rate: float) -> tuple[F64, F64, F64, NDArray[np.int64]]:
+    """Autocorrelation tempogram computed chunk-wise (bounded memory).
+
+    Returns the row tempi, the mean over time, and every ``round(frame_rate)``-th column
+    (about one per second) with its frame index.
+    """
     import librosa
 
+    step = max(1, round(frame_rate))
     acc = np.zeros(_WIN)
     n = 0
+    cols: list[F64] = []
+    where: list[NDArray[np.int64]] = []
     for start in range(0, max(env.size, 1), _CHUNK_FRAMES):
-        seg = env[max(0, start - _WIN // 2) : start + _CHUNK_FRAMES + _WIN // 2]
+        lo = max(0, start - _WIN // 2)
+        seg = env[lo : start + _CHUNK_FRAMES + _WIN // 2]
         if seg.size < 2:
             continue
         tg = librosa.feature.tempogram(
             onset_envelope=seg, sr=frame_rate, hop_length=1, win_length=_WIN
         )
-        acc += tg.sum(axis=1)
-        n += tg.shape[1]
+        own = tg[:, start - lo : start - lo + min(_CHUNK_FRAMES, env.size - start)]
+        acc += own.sum(axis=1)
+        n += own.shape[1]
+        first = (-start) % step
+        cols.append(own[:, first::step])
+        where.append(start + np.arange(first, own.shape[1], step))
     bpms = librosa.tempo_frequencies(_WIN, sr=frame_rate, hop_length=1)
-    return bpms, acc / max(n, 1)
+    columns = np.concatenate(cols, axis=1) if cols else np.zeros((_WIN, 0))
+    frames = np.concatenate(where) if where else np.zeros(0, dtype=np.int64)
+    return bpms, acc / max(n, 1), columns, frames
 
 
 def estimate_tempo(
@@ -101,10 +117,10 @@ def estimate_tempo(
     if env.ndim != 1:
         raise InvalidInputError(f"onset_env must be 1-D, got shape {env.shape}")
     frame_rate = sr / hop_length
-    bpms, mean_tg = _tempogram(env, frame_rate)
+    bpms, mean_tg, cols, col_frames = _tempogram(env, frame_rate)
     valid = (bpms >= _MIN_BPM) & (bpms <= _MAX_BPM)
     if not np.any(mean_tg[valid] > 1e-6):
-        return TempoEstimate(0.0, 0.0, bpms, mean_tg)
+        return TempoEstimate(0.0, 0.0, bpms, mean_tg, cols, col_frames)
     with np.errstate(divide="ignore"):
         logprior = -0.5 * ((np.log2(bpms) - np.log2(start_bpm)) / std_octaves) ** 2
     score = np.where(valid, np.log(np.maximum(mean_tg, 1e-10)) + logprior, -np.inf)
@@ -119,7 +135,7 @@ def estimate_tempo(
             lag = best + float(np.clip(delta, -0.5, 0.5))
             bpm = 60.0 * frame_rate / lag
     strength = float(mean_tg[best] / max(mean_tg[0], 1e-10))
-    return TempoEstimate(bpm, float(np.clip(strength, 0, 1)), bpms, mean_tg)
+    return TempoEstimate(bpm, float(np.clip(strength, 0, 1)), bpms, mean_tg, cols, col_frames)
 
 
 def local_tempo(
@@ -130,6 +146,7 @@ def local_tempo(
     hop_length: int,
     max_ratio: float = 1.3,
     smooth_seconds: float = 8.0,
+    tempo: TempoEstimate | None = None,
 ) -> F64:
     """Per-frame tempo near ``bpm`` (within a factor ``max_ratio``), for drifting tempo.
 
@@ -141,46 +158,33 @@ def local_tempo(
     max_ratio : float
         Local tempo stays within ``bpm / max_ratio .. bpm * max_ratio``.
     smooth_seconds : float
-        Median filter length over the per-frame peaks.
+        Median filter length over the per-second peaks.
+    tempo : TempoEstimate, optional
+        The global estimate of the same envelope: its tempogram columns are reused.
 
     Returns
     -------
     np.ndarray [shape=(n,)]
         BPM per frame; constant ``bpm`` where the onsets are not periodic.
     """
-    import librosa
     import scipy.ndimage
 
     env = np.asarray(onset_env, dtype=np.float32)
-    frame_rate = sr / hop_length
-    bpms = librosa.tempo_frequencies(_WIN, sr=frame_rate, hop_length=1)
+    if tempo is None:
+        bpms, _, cols, frames = _tempogram(env, sr / hop_length)
+    else:
+        bpms, cols, frames = tempo.bpms, tempo.columns, tempo.column_frames
     rows = np.nonzero((bpms >= bpm / max_ratio) & (bpms <= bpm * max_ratio))[0]
-    if rows.size < 3 or env.size < _WIN:
+    if rows.size < 3 or env.size < _WIN or frames.size == 0:
         return np.full(env.size, bpm)
-    step = max(1, round(frame_rate))  # one tempo estimate per second
-    out = np.full(env.size, bpm)
-    peaks: list[float] = []
-    centres: list[int] = []
-    for start in range(0, env.size, _CHUNK_FRAMES):
-        seg = env[max(0, start - _WIN // 2) : start + _CHUNK_FRAMES + _WIN // 2]
-        tg = librosa.feature.tempogram(
-            onset_envelope=seg, sr=frame_rate, hop_length=1, win_length=_WIN
-        )
-        off = start - max(0, start - _WIN // 2)
-        cols = np.arange(off, min(off + _CHUNK_FRAMES, tg.shape[1]), step)
-        sub = tg[rows][:, cols]
-        k = np.argmax(sub, axis=0)
-        for j, col in enumerate(cols):
-            if sub[k[j], j] > 0.1 * max(float(tg[0, col]), 1e-10) and 0 < k[j] < rows.size - 1:
-                peaks.append(float(bpms[rows[k[j]]]))
-            else:
-                peaks.append(bpm)
-            centres.append(start + int(col - off))
-    p = np.asarray(peaks)
+    sub = cols[rows]
+    k = np.argmax(sub, axis=0)
+    strong = sub[k, np.arange(sub.shape[1])] > 0.1 * np.maximum(cols[0], 1e-10)
+    inner = (k > 0) & (k < rows.size - 1)
+    peaks = np.where(strong & inner, bpms[rows[k]], bpm)
     size = max(1, round(smooth_seconds))
-    p = scipy.ndimage.median_filter(p, size=size, mode="nearest")
-    out = np.interp(np.arange(env.size), np.asarray(centres), p)
-    return out
+    peaks = scipy.ndimage.median_filter(peaks, size=size, mode="nearest")
+    return np.asarray(np.interp(np.arange(env.size), frames, peaks), dtype=np.float64)
 
 
 def track_beats(

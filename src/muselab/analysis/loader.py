@@ -106,6 +106,10 @@ def _read_soundfile(p: Path, sr: int, max_duration: float) -> NDArray[np.float32
         if f.frames > 0 and f.frames / sr_in > max_duration:
             raise _too_long(p, f.frames / sr_in, max_duration)
         stream = _resampler(sr_in, sr)
+        # one preallocated output when the length is known (no second copy at the end)
+        known = int(np.ceil(max(f.frames, 0) * sr / sr_in)) + 64
+        buf = np.empty(known, dtype=np.float32)
+        filled = 0
         parts: list[NDArray[np.float32]] = []
         n_in = 0
         limit = int(max_duration * sr_in) + 1
@@ -118,10 +122,17 @@ def _read_soundfile(p: Path, sr: int, max_duration: float) -> NDArray[np.float32
                 raise _too_long(p, n_in / sr_in, max_duration)
             mono = data.mean(axis=1, dtype=np.float32) if data.shape[1] > 1 else data[:, 0]
             out = _feed(stream, np.ascontiguousarray(mono), last)
-            if out.size:
+            if out.size and not parts and filled + out.size <= known:
+                buf[filled : filled + out.size] = out
+                filled += out.size
+            elif out.size:
+                if not parts:
+                    parts.append(buf[:filled].copy())
                 parts.append(out.copy())
             if last:
                 break
+    if not parts:
+        return buf[:filled]
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
 
 
