@@ -135,3 +135,19 @@ def test_token_log_probs_full_and_windowed(gen) -> None:
     win = gen.token_log_probs(ids, window=32)
     assert win.shape == full.shape and bool(torch.isfinite(win).all())
     torch.testing.assert_close(win[:31], full[:31], atol=1e-4, rtol=1e-4)
+
+
+def test_tonal_filter_from_the_checkpoint_restricts_pitches_and_chords(tmp_path) -> None:
+    cfg = {"type": "lstm", "vocab_size": TOK.vocab_size, "d_embed": 8, "d_hidden": 8,
+           "n_layers": 1}  # fmt: skip
+    only = {"pitch_classes": [0, 7], "chords": ["Chord_0:maj"]}
+    extra = {"tokenizer": TOK.to_dict(), "mode_filter": {"major": only, "minor": only}}
+    torch.manual_seed(0)
+    save_checkpoint(tmp_path, build_model(cfg), cfg, extra=extra)
+    g = NeuralFolkGenerator.load(tmp_path)
+    score = g.generate(ComposeOptions(bars=8, key="F major", seed=1))
+    assert {n.pitch % 12 for n in score.tracks[0].notes} <= {5, 0}  # F and C
+    assert {c.label for c in score.chords} <= {"F:maj"}
+    g.tonal_filter = False
+    free = g.generate(ComposeOptions(bars=8, key="F major", seed=1))
+    assert len({n.pitch % 12 for n in free.tracks[0].notes}) > 2

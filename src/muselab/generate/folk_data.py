@@ -29,7 +29,14 @@ from muselab.errors import InvalidInputError
 from muselab.nn.training import Batch
 from muselab.tokens.folk import EncodedTune, FolkTokenizer, style_of
 
-__all__ = ["FolkDataConfig", "FolkEpochs", "encode_corpus", "make_batches", "prepare"]
+__all__ = [
+    "FolkDataConfig",
+    "FolkEpochs",
+    "encode_corpus",
+    "make_batches",
+    "mode_filter",
+    "prepare",
+]
 
 _CORPORA = ("nottingham", "essen", "oneill")
 
@@ -270,6 +277,7 @@ def prepare(data: Mapping[str, Any], model: Mapping[str, Any], seed: int) -> Any
             "splits": "train for training, valid for selection",
         },
         "default_keys": _default_keys(train),
+        "mode_filter": mode_filter(train, tok),
     }
     return TrainingJob(
         model=module,
@@ -278,6 +286,38 @@ def prepare(data: Mapping[str, Any], model: Mapping[str, Any], seed: int) -> Any
         valid=make_batches(valid_seqs, cfg.batch_tokens, pad=tok.pad),
         extra=extra,
     )
+
+
+def mode_filter(
+    tunes: Sequence[EncodedTune], tok: FolkTokenizer, *, min_share: float = 0.005
+) -> dict[str, dict[str, list[Any]]]:
+    """Pitch classes and chord tokens common enough in each mode to be sampled.
+
+    For major and minor tunes separately: the tonic-relative pitch classes with at least
+    ``min_share`` of the notes, and the chord tokens with at least ``min_share`` of the chord
+    symbols.  Generation masks the others (a tonal filter learned from the training data,
+    like top-p over the corpus), so a minor tune does not drift into its major parallel.
+    """
+    from collections import Counter
+
+    out: dict[str, dict[str, list[Any]]] = {}
+    for mode in ("major", "minor"):
+        pcs: Counter[int] = Counter()
+        chords: Counter[str] = Counter()
+        for t in tunes:
+            if t.key.mode != mode:
+                continue
+            for name in tok.decode_names(t.ids):
+                if name.startswith("Pitch_"):
+                    pcs[int(name[6:]) % 12] += 1
+                elif name.startswith("Chord_"):
+                    chords[name] += 1
+        n_p, n_c = max(1, sum(pcs.values())), max(1, sum(chords.values()))
+        out[mode] = {
+            "pitch_classes": sorted(pc for pc, c in pcs.items() if c / n_p >= min_share),
+            "chords": sorted(ch for ch, c in chords.items() if c / n_c >= min_share),
+        }
+    return out
 
 
 def _default_keys(tunes: Sequence[EncodedTune]) -> dict[str, str]:

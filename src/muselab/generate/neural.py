@@ -103,6 +103,7 @@ class _Grammar:
     last_pitch: int | None = None  # pitch token of the last note (for Tie)
     tied: bool = False
     pickup: int = 0  # units of music in a first bar that starts with a rest
+    allowed: torch.Tensor | None = None  # tonal filter: pitch and chord tokens allowed
 
     def __post_init__(self) -> None:
         t = self.tok
@@ -137,6 +138,8 @@ class _Grammar:
                 m[self._chord_ids] = True
             m[t.rest] = True
             m[self._pitch_ids] = True
+            if self.allowed is not None:
+                m &= self.allowed
             if self.last_pitch is not None and self.state in ("event", "bar", "chord"):
                 m[t.tie] = True
             last_bar = self.bars_done >= self.bars_wanted
@@ -212,6 +215,8 @@ class NeuralFolkGenerator:
         self.name = name
         self.default_keys = default_keys or {"major": "G major", "minor": "A minor"}
         self.info = info or {}
+        self.tonal_filter = True
+        self._allowed = self._mode_masks((info or {}).get("extra", {}).get("mode_filter"))
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -226,6 +231,27 @@ class NeuralFolkGenerator:
             raise CorruptFileError(f"{str(path)!r}: model and tokenizer sizes differ")
         keys = extra.get("default_keys") or None
         return cls(model, tok, name=name or str(doc["model"]["type"]), default_keys=keys, info=doc)
+
+    def _mode_masks(self, spec: Any) -> dict[str, torch.Tensor]:
+        """Token masks of the tonal filter per mode (everything not a pitch/chord passes)."""
+        if not isinstance(spec, dict):
+            return {}
+        t = self.tok
+        out = {}
+        for mode, d in spec.items():
+            m = torch.ones(t.vocab_size, dtype=torch.bool)
+            pcs = {int(p) for p in d.get("pitch_classes", range(12))}
+            for i, name in enumerate(t.names):
+                if name.startswith("Pitch_"):
+                    m[i] = int(name[6:]) % 12 in pcs
+                elif name.startswith("Chord_"):
+                    m[i] = name in set(d.get("chords", []))
+            out[str(mode)] = m
+        return out
+
+    def _grammar(self, bar_len: int, bars: int, mode: str) -> _Grammar:
+        allowed = self._allowed.get(mode) if self.tonal_filter else None
+        return _Grammar(self.tok, bar_len, bars, allowed=allowed)
 
     # ------------------------------------------------------------------ sampling core
     @torch.no_grad()
@@ -347,7 +373,7 @@ class NeuralFolkGenerator:
         names = t.decode_names(head)
         meter = names[1][len("Meter_") :]
         mode = names[2][len("Mode_") :]
-        grammar = _Grammar(t, bar_units_of(TimeSignature.parse(meter)), options.bars)
+        grammar = self._grammar(bar_units_of(TimeSignature.parse(meter)), options.bars, mode)
         body = self._sample([t.bos, *head], grammar, options, gen)
         key = key_opt or KeySignature.parse(self.default_keys.get(mode, "G major"))
         return [t.bos, *head, *body], key, self._tempo(options, meter, style)
@@ -417,7 +443,7 @@ class NeuralFolkGenerator:
         total = tune.n_bars + options.bars
         head = [*tune.ids[: tune.header_len - 1], t.id(f"Bars_{min(total, 64)}")]
         body = tune.bar_span(0, tune.n_bars)
-        grammar = _Grammar(t, bar_units_of(TimeSignature.parse(meter)), total)
+        grammar = self._grammar(bar_units_of(TimeSignature.parse(meter)), total, tune.key.mode)
         for i in body:  # an unfinished last primer bar is filled first
             grammar.feed(i)
         start = 0
@@ -467,7 +493,7 @@ class NeuralFolkGenerator:
         prefix = tune.bar_span(p_start, a) if a > p_start else []
         prompt = [*head, t.suffix, *suffix, t.prefix, *prefix, t.middle]
         meter = t.decode_names([tune.ids[2]])[0][len("Meter_") :]
-        grammar = _Grammar(t, bar_units_of(TimeSignature.parse(meter)), b - a)
+        grammar = self._grammar(bar_units_of(TimeSignature.parse(meter)), b - a, tune.key.mode)
         gen = make_generator(options.seed)
         middle = self._sample(prompt, grammar, options, gen)
         if middle and middle[-1] == t.eos:
