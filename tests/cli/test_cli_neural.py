@@ -100,7 +100,8 @@ def test_unreadable_or_missing_primer(tmp_path: Path, capsys) -> None:
     one_line_error(code, err, "--infill needs --primer")
 
 
-def test_train_command_runs_a_tiny_config_and_resumes(tmp_path: Path, capsys) -> None:
+@pytest.mark.shared_data
+def test_train_command_runs_a_tiny_config_and_resumes(tmp_path: Path, capsys, shared_data) -> None:
     cfg = tmp_path / "tiny.json"
     out = tmp_path / "ck"
     cfg.write_text(json.dumps({
@@ -111,8 +112,6 @@ def test_train_command_runs_a_tiny_config_and_resumes(tmp_path: Path, capsys) ->
         "output": {"dir": str(out)},
     }))  # fmt: skip
     code, stdout, err = run(["train", str(cfg)], capsys)
-    if code != 0 and "reference data not found" in err:
-        pytest.skip("needs ../shared/data")
     assert code == 0, err
     assert "best valid loss" in stdout
     rep = json.loads((out / "report.json").read_text())
