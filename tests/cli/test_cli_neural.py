@@ -117,5 +117,12 @@ def test_train_command_runs_a_tiny_config_and_resumes(tmp_path: Path, capsys, sh
     rep = json.loads((out / "report.json").read_text())
     assert rep["epochs_run"] == 1 and rep["best_valid_loss"] < 6.0
     assert (out / "model.safetensors").is_file() and (out / "resume" / "optimizer.json").is_file()
+    doc = json.loads(cfg.read_text())
+    doc["train"]["epochs"] = 2
+    cfg.write_text(json.dumps(doc))
+    code, stdout, err = run(["train", str(cfg)], capsys)  # resumes after epoch 1
+    assert code == 0, err
+    rep2 = json.loads((out / "report.json").read_text())
+    assert rep2["epochs_run"] == 2 and rep2["history"][0] == rep["history"][0]
     code, _, err = run(["train", str(tmp_path / "missing.toml")], capsys)
     one_line_error(code, err, "does not exist")
