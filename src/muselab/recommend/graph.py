@@ -49,9 +49,9 @@ class RP3BetaParams(Params):
         Input weighting before the walk (``"binary"`` in the paper).
     """
 
-    alpha: float = 1.0
-    beta: float = 0.5
-    k: int = 200
+    alpha: float = 0.8
+    beta: float = 0.3
+    k: int = 300
     weighting: str = "binary"
 
     def __post_init__(self) -> None:

@@ -193,7 +193,7 @@ class HybridParams(Params):
         Seed of the validation split.
     """
 
-    parts: str = "ease:lam=300,userknn:k=60,itemknn:k=100:alpha=0.7:weighting=log"
+    parts: str = "ease,itemknn,userknn"
     weights: str = "auto"
     validation_fraction: float = 0.2
     grid_step: float = 0.1

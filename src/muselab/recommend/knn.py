@@ -100,7 +100,7 @@ def cosine_topk(
 
 @dataclass(frozen=True)
 class ItemKNNParams(Params):
-    """Parameters of :class:`ItemKNN`.
+    """Parameters of :class:`ItemKNN` (defaults: best on a HetRec validation split).
 
     Attributes
     ----------
@@ -116,9 +116,9 @@ class ItemKNNParams(Params):
         BM25 parameters when ``weighting="bm25"``.
     """
 
-    k: int = 100
+    k: int = 300
     shrink: float = 0.0
-    alpha: float = 0.5
+    alpha: float = 0.85
     weighting: str = "bm25"
     bm25_k1: float = 100.0
     bm25_b: float = 0.8
@@ -181,7 +181,7 @@ class ItemKNN(BaseRecommender):
 
 @dataclass(frozen=True)
 class UserKNNParams(Params):
-    """Parameters of :class:`UserKNN`.
+    """Parameters of :class:`UserKNN` (defaults: best on a HetRec validation split).
 
     Attributes
     ----------
@@ -193,13 +193,13 @@ class UserKNNParams(Params):
         What the neighbours vote with: 1 per item, or their weighted value.
     """
 
-    k: int = 100
+    k: int = 80
     shrink: float = 0.0
-    alpha: float = 0.5
+    alpha: float = 0.7
     weighting: str = "bm25"
     bm25_k1: float = 100.0
     bm25_b: float = 0.8
-    target: str = "binary"
+    target: str = "weighted"
 
     def __post_init__(self) -> None:
         _check_common(self)
