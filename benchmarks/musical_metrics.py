@@ -16,6 +16,11 @@ split)" row -- 200 real tunes from the valid splits, sampled the same way -- sho
 ceiling: what two samples of real folk tunes score against each other.
 
     .venv/bin/python benchmarks/musical_metrics.py [--n 200] [--generators a,b] [--out FILE.md]
+        [--cache DIR [--reuse a,b]]
+
+With ``--cache`` the feature matrices of each generator's pieces are stored in DIR
+(``<name>-<n>.npz``); ``--reuse`` names generators whose stored features are used instead of
+composing again (e.g. to re-run only a retrained model).
 """
 
 from __future__ import annotations
@@ -145,6 +150,8 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=200)
     ap.add_argument("--generators", default=None, help="comma-separated (default: all folk)")
     ap.add_argument("--out", default=None, help="also write the report to this .md file")
+    ap.add_argument("--cache", default=None, help="folder for per-generator feature matrices")
+    ap.add_argument("--reuse", default="", help="generators whose cached features to reuse")
     args = ap.parse_args()
     import torch
 
@@ -161,14 +168,31 @@ def main() -> None:
     results: dict[str, SetComparison] = {}
     info: dict[str, dict[str, Any]] = {}
     errors: dict[str, str] = {}
+    reuse = set(filter(None, args.reuse.split(",")))
+    cache = Path(args.cache) if args.cache else None
     with Progress(transient=False) as progress:
         for name in names:
-            try:
-                gen_set, meta = compose_set(name, refs, progress)
-            except MuselabError as exc:
-                errors[name] = str(exc)
-                continue
-            results[name] = compare_sets(gen_set, ref_feats)
+            stored = cache / f"{name}-{args.n}.npz" if cache else None
+            if stored is not None and name in reuse and stored.is_file():
+                with np.load(stored, allow_pickle=False) as z:
+                    feats = {f: z[f] for f in FEATURES}
+                    meta = {"seconds": float(z["_seconds"]), "fallbacks": int(z["_fallbacks"])}
+            else:
+                try:
+                    gen_set, meta = compose_set(name, refs, progress)
+                except MuselabError as exc:
+                    errors[name] = str(exc)
+                    continue
+                feats = feature_matrix(gen_set)
+                if stored is not None:
+                    stored.parent.mkdir(parents=True, exist_ok=True)
+                    np.savez(
+                        stored,
+                        _seconds=meta["seconds"],
+                        _fallbacks=meta["fallbacks"],
+                        **feats,  # type: ignore[arg-type]
+                    )
+            results[name] = compare_sets(feats, ref_feats)
             info[name] = meta
     real_valid = sample_real("valid", args.n, seed=1)
     results["real (valid split)"] = compare_sets(real_valid, ref_feats)

@@ -34,11 +34,18 @@ def _lstm() -> Generator:
     return default_generator("lstm")
 
 
+def _gan() -> Generator:
+    from muselab.generate.gan import GANComposer
+
+    return GANComposer.default()
+
+
 _FACTORIES: dict[str, Callable[[], Generator]] = {
     "markov": _markov,
     "rules": _rules,
     "transformer": _transformer,
     "lstm": _lstm,
+    "gan": _gan,
 }
 
 DEFAULT_GENERATOR = "transformer"
