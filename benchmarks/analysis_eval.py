@@ -284,6 +284,12 @@ def _git_state() -> str:
     return head + (" (analysis sources modified)" if dirty else "")
 
 
+def _cpu_with_children() -> float:
+    """CPU seconds of this process and its finished children (FluidSynth)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
 def cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -321,9 +327,9 @@ def main(argv: list[str] | None = None) -> int:
     folder = (
         args.testset or default_testset_dir() / f"v{TESTSET_VERSION}-{args.split}-seed{args.seed}"
     )
-    t0 = time.time()
+    t0, c0 = time.time(), _cpu_with_children()
     paths = build_testset(folder, counts=args.counts, split=args.split, seed=args.seed)
-    gen_s = time.time() - t0
+    gen_s, gen_cpu = time.time() - t0, _cpu_with_children() - c0
     clips = [load_truth(p) for p in paths]
     wanted = [s.strip() for s in args.systems.split(",") if s.strip()]
     rerun = {s.strip() for s in args.rerun.split(",") if s.strip()}
@@ -369,6 +375,8 @@ def main(argv: list[str] | None = None) -> int:
         "command": " ".join(["python benchmarks/analysis_eval.py", *(argv or sys.argv[1:])]),
         "folder": str(folder),
         "gen_s": gen_s,
+        "gen_cpu": gen_cpu,
+        "load": os.getloadavg()[0],
         "eval_s": eval_s,
         "versions": versions,
         "missing": missing,

@@ -332,8 +332,11 @@ def report(
         "",
         f"Machine: {meta['machine']}",
         f"Command: `{meta['command']}`",
-        f"Test set: {len(clips)} clips, {minutes:.1f} minutes (`{meta['folder']}`, rendered in "
-        f"{meta['gen_s']:.0f} s); systems ran in {meta['eval_s']:.0f} s.",
+        f"Test set: {len(clips)} clips, {minutes:.1f} minutes (`{meta['folder']}`); this run "
+        f"rendered what was missing in {meta['gen_s']:.0f} s wall / {meta['gen_cpu']:.0f} s CPU "
+        f"(FluidSynth included) and ran the systems in {meta['eval_s']:.0f} s wall (machine "
+        f"shared with other jobs: load average {meta['load']:.1f} at the end; the CPU times "
+        "below are this process's own).",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items()) + ".",
     ]
     for name, why in meta["missing"].items():
