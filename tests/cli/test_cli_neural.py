@@ -52,7 +52,7 @@ def test_compose_default_is_the_transformer_with_sampling_options(
     assert doc["chords"]
 
 
-@pytest.mark.parametrize("generator", ["transformer"])
+@pytest.mark.parametrize("generator", ["transformer", "lstm"])
 def test_primer_continuation_and_infill(
     generator: str, primer: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
