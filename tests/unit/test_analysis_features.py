@@ -16,10 +16,11 @@ from muselab.errors import InvalidInputError
 SR = 22050
 
 
-def _tone(freq: float, seconds: float = 4.0, pulse: float = 0.5) -> np.ndarray:
+def _tone(freq: float, seconds: float = 6.0, pulse: float = 0.5) -> np.ndarray:
+    """Plucked notes (instant attack, exponential decay) every ``pulse`` seconds."""
     t = np.arange(int(seconds * SR)) / SR
-    gate = (np.mod(t, pulse) < 0.25).astype(np.float64)
-    return (0.3 * np.sin(2 * np.pi * freq * t) * gate).astype(np.float32)
+    env = np.exp(-np.mod(t, pulse) / 0.12)
+    return (0.3 * np.sin(2 * np.pi * freq * t) * env).astype(np.float32)
 
 
 def test_vector_length_names_and_values() -> None:

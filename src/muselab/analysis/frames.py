@@ -76,6 +76,30 @@ class Frames:
     def duration(self) -> float:
         return self.n_samples / self.sr
 
+    def harmonic_flux(self) -> F32:
+        """Positive change of the log pitch spectrogram on the ``hop`` grid, shape (T,).
+
+        Note changes that bring little new energy (legato strings, organ, voices) show
+        here while the spectral-flux onset envelope barely moves.
+        """
+        p = self.pitch
+        ref = float(np.percentile(p, 99.9)) if p.size else 0.0
+        if ref <= 0:
+            return np.zeros(self.n_frames, dtype=np.float32)
+        lp = np.log1p(100.0 * p / ref)
+        flux = np.maximum(0.0, np.diff(lp, axis=1, prepend=lp[:, :1])).mean(axis=0)
+        # linear interpolation from the CQT grid (a step function would alias the period)
+        up = np.interp(np.arange(self.n_frames), np.arange(flux.size) * (CQT_HOP // HOP), flux)
+        return up.astype(np.float32)
+
+    def beat_envelope(self, harmonic_weight: float = 1.0) -> F32:
+        """Onset envelope for beat tracking: z-scored spectral flux plus harmonic flux."""
+        e = self.onset_env.astype(np.float64)
+        h = self.harmonic_flux().astype(np.float64)
+        se, sh = float(e.std()), float(h.std())
+        out = (e / se if se > 0 else e) + harmonic_weight * (h / sh if sh > 0 else h)
+        return out.astype(np.float32)
+
     @property
     def n_frames(self) -> int:
         return int(self.onset_env.shape[0])
