@@ -42,6 +42,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _machine import cpu_model  # noqa: E402
 from analysis_report import report  # noqa: E402
 from analysis_scoring import score_clip  # noqa: E402
 from baselines import essentia_baseline, librosa_baseline  # noqa: E402
@@ -288,16 +289,6 @@ def _cpu_with_children() -> float:
     """CPU seconds of this process and its finished children (FluidSynth)."""
     t = os.times()
     return t.user + t.system + t.children_user + t.children_system
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def parse_counts(text: str) -> dict[str, int]:

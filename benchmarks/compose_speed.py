@@ -19,15 +19,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
+from _machine import cpu_model
 
 
 def time_compose(generator: str, count: int, formats: str) -> float:

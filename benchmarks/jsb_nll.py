@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from _machine import cpu_model
 from muselab.corpora import load_jsb_frames
 from muselab.generate.base import ComposeOptions
 from muselab.generate.chorale import CHECKPOINT, ChoraleGenerator
@@ -54,16 +55,6 @@ PUBLISHED = [
         4.84,
     ),
 ]
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 # -- Markov model over whole frames ----------------------------------------------------------

@@ -18,19 +18,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from _machine import cpu_model
 from muselab.core import Score
 from muselab.generate.base import ComposeOptions
 from muselab.generate.markov import MarkovGenerator, evaluate_nll
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def load(corpus: str, split: str) -> list[Score]:

@@ -30,21 +30,12 @@ from typing import Any
 import music21
 import pretty_midi
 
+from _machine import cpu_model
 from muselab.errors import MuselabError
 from muselab.io.midi import midi_bytes, read_midi
 
 ROOT = Path(__file__).resolve().parents[1]
 CHORALES = ("bach/bwv66.6", "bach/bwv269", "bach/bwv1.6")
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def data_dir() -> Path | None:

@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 from rich.progress import Progress
 
+from _machine import cpu_model
 from muselab.core import Score, Track
 from muselab.errors import MuselabError
 from muselab.evaluate import FEATURES, compare_sets, feature_matrix
@@ -59,16 +60,6 @@ SHORT = {
     "groove_consistency": "groove consistency",
     "empty_beat_rate": "empty-beat rate",
 }
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def melody_only(score: Score, bars: int) -> Score:

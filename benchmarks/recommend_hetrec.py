@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from _machine import cpu_model
 from muselab.recommend import create_recommender, load_hetrec_lastfm
 from muselab.recommend.content import ContentRecommender
 from muselab.recommend.data import Interactions, hetrec_dir
@@ -107,16 +108,6 @@ QUICK = {
     "implicit-bm25": [{"K": 100, "K1": 100.0, "B": 0.75}],
     "ease-baseline": [{"lam": 100.0}],
 }
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 # ----------------------------------------------------------------------------- baselines

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from _machine import cpu_model
 from muselab.core import ChordSymbol, KeySignature, Note, Score, TempoChange, TimeSignature, Track
 from muselab.render.audio import read_audio, render_audio
 from muselab.render.pianoroll import render_pianoroll
@@ -33,16 +34,6 @@ from muselab.render.soundfont import find_soundfont
 
 BARS = 16
 TPB = 480
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def build_piece(seed: int = 0) -> Score:

@@ -16,11 +16,11 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import music21 as m21
 
+from _machine import cpu_model
 from muselab.core import KeySignature
 from muselab.theory.chords import chord_pitches, label_pitch_classes
 from muselab.theory.keys import transpose_key
@@ -34,16 +34,6 @@ NAMES = [f"{n}{o}" for o in (3, 4, 5) for n in _LETTERS]
 LABELS = ["C:maj", "D:min", "E:min", "F:maj", "G:maj", "A:min", "G:7", "F:maj/3", "C:maj/5"]
 FIGURES = ["I", "ii", "iii", "IV", "V", "vi", "V7", "IV6", "I64", "ii65", "V43"]
 M21_SYMBOL = {"maj": "", "min": "m", "7": "7"}
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def per_call(fn: Callable[[Any], Any], inputs: Sequence[Any], repeats: int) -> float:

@@ -34,22 +34,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from _machine import cpu_model
 from muselab.generate.vae import slerp
 from muselab.nn.checkpoint import load_model
 from muselab.nn.vae import ATTRIBUTES, MusicVAE, corpus_windows, mean_pitch, note_density
 from muselab.tokens.bars import PAD
 
 CORPORA = ["nottingham", "oneill", "essen"]
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 @torch.no_grad()
