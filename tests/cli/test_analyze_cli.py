@@ -9,20 +9,10 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from cli_helpers import run
 from muselab import Note, Score, TempoChange, TimeSignature, Track, io
-from muselab.cli.main import main
 
 SR = 22050
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def one_line_error(code: int, err: str, pattern: str) -> None:

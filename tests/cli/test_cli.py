@@ -11,26 +11,7 @@ from pathlib import Path
 import mido
 import pytest
 
-from muselab.cli.main import main
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def assert_one_line_error(code: int, err: str, pattern: str) -> None:
-    assert code != 0
-    lines = [ln for ln in err.splitlines() if ln.strip()]
-    assert len(lines) == 1, err
-    assert lines[0].startswith("muselab: error: "), err
-    assert pattern.lower() in lines[0].lower(), err
-    assert "Traceback" not in err
+from cli_helpers import assert_one_line_error, run
 
 
 @pytest.mark.parametrize("generator", ["rules", "markov"])

@@ -8,19 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from cli_helpers import run
 from muselab import io
-from muselab.cli.main import main
 from muselab.core import KeySignature, Note, Score, TimeSignature, Track
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def one_line_error(code: int, err: str, pattern: str) -> None:
