@@ -151,3 +151,17 @@ def test_tonal_filter_from_the_checkpoint_restricts_pitches_and_chords(tmp_path)
     g.tonal_filter = False
     free = g.generate(ComposeOptions(bars=8, key="F major", seed=1))
     assert len({n.pitch % 12 for n in free.tracks[0].notes}) > 2
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_tunes_end_on_the_tonic_chord_and_a_tonic_triad_note(gen, seed: int) -> None:
+    score = gen.generate(ComposeOptions(bars=6, key="A minor", meter="6/8", seed=seed))
+    last = score.tracks[0].notes[-1]
+    assert (last.pitch - 9) % 12 in (0, 3, 7)  # A, C, E
+    assert last.duration >= 120
+    bar = score.bar_ticks(0)
+    in_last_bar = [c.label for c in score.chords if c.end > 5 * bar]
+    assert in_last_bar == ["A:min"]  # the model's last chord (the random model may write none)
+    # infilling has no cadence: the gap leads on into the bars after it
+    filled = gen.infill(_primer(6), 2, 3, ComposeOptions(seed=seed))
+    assert len(filled.tracks[0].notes) >= 6

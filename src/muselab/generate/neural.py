@@ -4,8 +4,10 @@ Both are language models over :mod:`muselab.tokens.folk` tokens.  Composing is
 constrained sampling: a small grammar (:class:`_Grammar`) masks every token that would
 make the sequence ill-formed -- a duration that overflows the bar, a barline before the
 bar is full, a meter change, more or fewer bars than asked -- so every sample decodes to
-a tune of exactly the requested length; temperature, top-k and top-p act on the
-allowed tokens only (:func:`muselab.nn.sampling.filter_logits`).
+a tune of exactly the requested length; a composed or continued tune closes with a
+cadence (its last bar on the tonic chord, its last note in the tonic triad);
+temperature, top-k and top-p act on the allowed tokens only
+(:func:`muselab.nn.sampling.filter_logits`).
 
 * :meth:`NeuralFolkGenerator.generate` composes from the options (key, meter, style,
   bars, tempo, seed, temperature, top-k/top-p).  The header asks for the Nottingham
@@ -104,6 +106,7 @@ class _Grammar:
     tied: bool = False
     pickup: int = 0  # units of music in a first bar that starts with a rest
     allowed: torch.Tensor | None = None  # tonal filter: pitch and chord tokens allowed
+    cadence: str | None = None  # "major"/"minor": end on the tonic chord and a tonic-triad note
 
     def __post_init__(self) -> None:
         t = self.tok
@@ -115,6 +118,21 @@ class _Grammar:
         self._dur_of = {t.id(f"Dur_{d}"): d for d in DURATIONS}
         self._v = v
         self._first_rest = False
+        self._tonic_chord = -1
+        self._finals: set[int] = set()
+        if self.cadence is not None:
+            third = 4 if self.cadence == "major" else 3
+            self._tonic_chord = t.id(f"Chord_0:{'maj' if self.cadence == 'major' else 'min'}")
+            self._finals = {
+                i for i in t.ids_with_prefix("Pitch_") if int(t.names[i][6:]) % 12 in (0, third, 7)
+            }
+        self._nonfinal = torch.zeros(v, dtype=torch.bool)
+        self._nonfinal[self._pitch_ids] = True
+        self._nonfinal[list(self._finals)] = False
+        self._nonfinal[t.rest] = True
+
+    def _last_bar(self) -> bool:
+        return self.bars_done >= self.bars_wanted
 
     def mask(self) -> torch.Tensor:
         t = self.tok
@@ -125,7 +143,24 @@ class _Grammar:
             m[t.bar] = True
         elif self.state == "need_dur":
             rem = self.bar_len - self.pos
-            m[self._dur_ids[self._dur_vals <= rem]] = True
+            ok = self._dur_vals <= rem
+            if self.cadence and self._last_bar():
+                # only a note of the tonic triad may end the tune, and no event may leave
+                # less than an eighth (6 units) before the end for that final note
+                final = self.last_pitch in self._finals
+                bad = torch.zeros_like(ok)
+                exact = torch.zeros_like(ok)
+                for end in (rem, rem - self.pickup) if self.pickup > 0 else (rem,):
+                    gap = end - self._dur_vals
+                    bad |= (gap > 0) & (gap < 6)
+                    if not final:
+                        bad |= gap == 0
+                        exact |= gap == 0
+                if bool((ok & ~bad).any()):
+                    ok &= ~bad
+                elif bool((ok & ~exact).any()):
+                    ok &= ~exact
+            m[self._dur_ids[ok]] = True
         elif self.state == "tie":
             if self.last_pitch is not None:
                 m[self.last_pitch] = True
@@ -134,7 +169,11 @@ class _Grammar:
                 last = self.bars_done >= self.bars_wanted
                 m[t.eos if last else t.bar] = True
                 return m
-            if self.state != "chord":
+            if self.cadence and self._last_bar():
+                if self.state == "bar" and self.pos == 0:
+                    m[self._tonic_chord] = True  # the last bar is on the tonic chord
+                    return m
+            elif self.state != "chord":
                 m[self._chord_ids] = True
             m[t.rest] = True
             m[self._pitch_ids] = True
@@ -142,6 +181,13 @@ class _Grammar:
                 m &= self.allowed
             if self.last_pitch is not None and self.state in ("event", "bar", "chord"):
                 m[t.tie] = True
+            if self.cadence and self._last_bar() and self.bar_len - self.pos < 7:
+                # too little room left for another note before the final one
+                keep = m & ~self._nonfinal
+                if self.last_pitch not in self._finals:
+                    keep[t.tie] = False
+                if bool(keep.any()):
+                    m = keep
             last_bar = self.bars_done >= self.bars_wanted
             if last_bar and self.pickup and self.pos == self.bar_len - self.pickup:
                 m[t.eos] = True  # the last bar completes the pickup
@@ -249,9 +295,9 @@ class NeuralFolkGenerator:
             out[str(mode)] = m
         return out
 
-    def _grammar(self, bar_len: int, bars: int, mode: str) -> _Grammar:
+    def _grammar(self, bar_len: int, bars: int, mode: str, *, cadence: bool = True) -> _Grammar:
         allowed = self._allowed.get(mode) if self.tonal_filter else None
-        return _Grammar(self.tok, bar_len, bars, allowed=allowed)
+        return _Grammar(self.tok, bar_len, bars, allowed=allowed, cadence=mode if cadence else None)
 
     # ------------------------------------------------------------------ sampling core
     @torch.no_grad()
@@ -493,7 +539,9 @@ class NeuralFolkGenerator:
         prefix = tune.bar_span(p_start, a) if a > p_start else []
         prompt = [*head, t.suffix, *suffix, t.prefix, *prefix, t.middle]
         meter = t.decode_names([tune.ids[2]])[0][len("Meter_") :]
-        grammar = self._grammar(bar_units_of(TimeSignature.parse(meter)), b - a, tune.key.mode)
+        grammar = self._grammar(
+            bar_units_of(TimeSignature.parse(meter)), b - a, tune.key.mode, cadence=False
+        )
         gen = make_generator(options.seed)
         middle = self._sample(prompt, grammar, options, gen)
         if middle and middle[-1] == t.eos:
