@@ -34,6 +34,12 @@ def _lstm() -> Generator:
     return default_generator("lstm")
 
 
+def _vae() -> Generator:
+    from muselab.generate.vae import VAEComposer
+
+    return VAEComposer.default()
+
+
 def _gan() -> Generator:
     from muselab.generate.gan import GANComposer
 
@@ -45,6 +51,7 @@ _FACTORIES: dict[str, Callable[[], Generator]] = {
     "rules": _rules,
     "transformer": _transformer,
     "lstm": _lstm,
+    "vae": _vae,
     "gan": _gan,
 }
 
