@@ -103,3 +103,11 @@ def test_empty_melody_and_leading_bars() -> None:
     s = _score([(60, 3840, 480)], key=("C", "major"))  # starts in bar 3
     assert TOK.encode(s).n_bars == 1
     assert TOK.encode(s, trim_leading=False).n_bars == 3
+
+
+def test_chord_roots_are_spelled_by_scale_degree() -> None:
+    g = KeySignature(0, "G")
+    assert [TOK.chord_label(r, g) for r in ("10:maj", "6:dim", "2:7", "3:maj")] == [
+        "F:maj", "C#:dim", "A:7", "Bb:maj",
+    ]  # fmt: skip
+    assert TOK.chord_label("9:7", KeySignature(0, "E", "minor")) == "C#:7"

@@ -45,7 +45,7 @@ measured sequence lengths.
 Examples
 --------
 >>> from muselab.core import Score, Track, Note, TimeSignature, KeySignature
->>> s = Score(tracks=[Track("Melody", notes=[Note(67, 0, 480), Note(71, 480, 1440)])],
+>>> s = Score(tracks=[Track("Melody", notes=[Note(67, 0, 480), Note(71, 480, 960)])],
 ...           time_signatures=[TimeSignature(0, 3, 4)], key_signatures=[KeySignature(0, "G")])
 >>> tok = FolkTokenizer()
 >>> tok.decode_names(tok.encode(s).ids)  # doctest: +NORMALIZE_WHITESPACE
@@ -138,6 +138,25 @@ def style_of(source: str, tune_id: str, title: str = "") -> str:
         if w in _TITLE_WORDS:
             return _TITLE_WORDS[w]
     return "unknown"
+
+
+_LETTERS = "CDEFGAB"
+_NATURAL = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+_STEP = (0, 1, 1, 2, 2, 3, 3, 4, 5, 5, 6, 6)  # scale step of each semitone above the tonic
+
+
+def _degree_name(semitones: int, key: KeySignature) -> str:
+    """Spell the note ``semitones`` above the tonic by scale degree (bVII in G is F, not E#).
+
+    >>> _degree_name(10, KeySignature(0, "G")), _degree_name(6, KeySignature(0, "G"))
+    ('F', 'C#')
+    """
+    deg = semitones % 12
+    letter = _LETTERS[(_LETTERS.index(key.tonic[0]) + _STEP[deg]) % 7]
+    alter = ((key.tonic_pc + deg - _NATURAL[letter] + 6) % 12) - 6
+    if abs(alter) > 1:  # a double accidental: fall back to the key's own spelling
+        return pc_name((key.tonic_pc + deg) % 12, key=key)
+    return letter + ("#" if alter == 1 else "b" if alter == -1 else "")
 
 
 def bar_units_of(ts: TimeSignature) -> int:
@@ -587,4 +606,4 @@ class FolkTokenizer:
         if rel == "N":
             return "N"
         deg, quality = rel.split(":")
-        return f"{pc_name((key.tonic_pc + int(deg)) % 12, key=key)}:{quality}"
+        return f"{_degree_name(int(deg), key)}:{quality}"
