@@ -340,3 +340,23 @@ def test_roman_errors() -> None:
         roman_numeral("N", K("C major"))
     with pytest.raises(InvalidInputError, match="'VIII'"):
         roman_to_label("VIII", K("C major"))
+
+
+@pytest.mark.parametrize(
+    ("key", "pc", "name"),
+    [
+        ("G major", 5, "F"),  # b7 in G: F natural, never E#
+        ("D major", 0, "C"),  # b7 in D: C natural, never B#
+        ("F major", 11, "B"),  # #4 in F: B natural, never Cb
+        ("Gb major", 0, "C"),
+        ("G major", 1, "C#"),
+        ("F major", 1, "Db"),
+        ("C# minor", 0, "B#"),  # raised 7th in minor
+    ],
+)
+def test_chromatic_notes_use_naturals_where_the_key_alters_the_letter(
+    key: str, pc: int, name: str
+) -> None:
+    from muselab.theory.pitch import pc_name
+
+    assert pc_name(pc, key=KeySignature.parse(key)) == name

@@ -99,9 +99,10 @@ def spell_pc(pc: int, *, key: KeySignature | None = None) -> tuple[str, int]:
     """Letter and alteration (+1 sharp, -1 flat) for pitch class ``pc`` in ``key``.
 
     Diatonic notes take the key's letters (E# in F# major, Cb in Gb major).  Chromatic
-    notes are sharps in sharp keys and flats in flat keys; in minor keys the raised
-    sixth and seventh degrees are sharpened letters of the scale.  Without a key the
-    lead-sheet spelling is used (C# Eb F# Ab Bb).
+    notes are sharps in sharp keys and flats in flat keys, except that a lowered sharp
+    degree or a raised flat degree becomes a natural (F in G major, B in F major); in
+    minor keys the raised sixth and seventh degrees are sharpened letters of the scale.
+    Without a key the lead-sheet spelling is used (C# Eb F# Ab Bb).
 
     Returns
     -------
@@ -120,9 +121,19 @@ def spell_pc(pc: int, *, key: KeySignature | None = None) -> tuple[str, int]:
     if key.mode == "minor" and (pc - key.tonic_pc) % 12 in (9, 11):
         below = table[(pc - 1) % 12]  # raised 6th / 7th: sharpen the natural degree
         return below[0], below[1] + 1
-    if key.sharps > 0 or (key.sharps == 0 and pc in (1, 6)):
-        letter, alter = table[(pc - 1) % 12]
-        return letter, alter + 1
+    up, down = table.get((pc + 1) % 12), table.get((pc - 1) % 12)
+    if key.sharps > 0:
+        if up is not None and up[1] >= 1:  # a lowered sharp degree: F in G major, not E#
+            return up[0], up[1] - 1
+        if down is not None:
+            return down[0], down[1] + 1
+    if key.sharps < 0:
+        if down is not None and down[1] <= -1:  # a raised flat degree: B in F major, not Cb
+            return down[0], down[1] + 1
+        if up is not None:
+            return up[0], up[1] - 1
+    if pc in (1, 6) and down is not None:  # C major: C# and F#, else flats
+        return down[0], down[1] + 1
     letter, alter = table[(pc + 1) % 12]
     return letter, alter - 1
 
