@@ -133,3 +133,20 @@ def test_cli_harmonize(gen: ChoraleGenerator, tmp_path: Path, monkeypatch: pytes
         main(["harmonize", str(tmp_path / "missing.mid"), str(tmp_path / "x.mid")])
     assert "does not exist" in capsys.readouterr().err
     assert harmonize_melody(_melody([72, 71]), seed=0, generator=gen).tracks[0].notes
+
+
+def test_melody_constraints_keep_the_key_and_cadence() -> None:
+    from muselab.core import KeySignature
+    from muselab.generate.chorale import _melody_constraints
+
+    key = KeySignature(0, "G", "major")
+    cons = _melody_constraints([67, 69, None, 74, 67], 12, key)
+    assert cons[2].rest and cons[0].soprano == 79
+    assert cons[0].bass_pcs == frozenset({7})  # starts on the tonic triad over G
+    assert cons[3].bass_pcs == frozenset({2})  # D over the dominant before the final G
+    assert cons[4].bass_pcs == frozenset({7})
+    assert cons[1].upper_pcs == frozenset({7, 9, 11, 0, 2, 4, 6})  # G major scale
+    # a melody ending off the tonic triad gets no forced cadence
+    loose = _melody_constraints([67, 69, 69], 12, key)
+    assert loose[2].bass_pcs == frozenset({7, 9, 11, 0, 2, 4, 6})
+    assert loose[1].bass_pcs == frozenset({7, 9, 11, 0, 2, 4, 6})  # no V without the final I

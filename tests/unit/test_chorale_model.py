@@ -17,12 +17,11 @@ from muselab.nn.chorale import (
     ChoraleRNN,
     ChoraleRNNConfig,
     ChoraleTransformer,
-    FrameConstraint,
     batch_tensors,
     build_chorale_model,
     model_config_dict,
-    sample_frames,
 )
+from muselab.nn.chorale_sampling import FrameConstraint, sample_frames
 from muselab.nn.chorale_train import frame_log_probs, frame_nll, mixture_frame_log_probs
 from muselab.tokens.chorale import (
     EOF,
@@ -191,6 +190,11 @@ def test_sampling_is_seeded_and_respects_constraints(kind: str) -> None:
     tonic = FrameConstraint(bass_pcs=frozenset({7}), upper_pcs=frozenset({7, 11, 2}))
     g = sample_frames(model, 2, seed=0, constraints={1: tonic}, primer=[[43, 55, 62, 71]])
     assert g[1][0] % 12 == 7 and {p % 12 for p in g[1][1:]} <= {7, 11, 2}
+    ranges = ((48, 74), (60, 82), (67, 87), (72, 93))
+    ranged = sample_frames(
+        model, 6, seed=0, constraints=dict.fromkeys(range(6), FrameConstraint(ranges=ranges))
+    )
+    assert all(lo <= p <= hi for f in ranged for p, (lo, hi) in zip(f, ranges, strict=True))
     free = sample_frames(model, 6, seed=0, voices=None)
     assert all(f == sorted(set(f)) for f in free)
 
@@ -223,7 +227,7 @@ def test_incremental_decoding_matches_whole_sequence_scoring(kind: str) -> None:
     # The sampler's cached step-by-step path and the batched training path must agree:
     # score a chorale both ways (teacher forcing the sampler through a soprano + pitch
     # classes that pin every note is awkward, so compare the per-step log-probabilities).
-    from muselab.nn.chorale import _decoder
+    from muselab.nn.chorale_sampling import _decoder
 
     model = _perturbed(
         build_chorale_model({"type": kind, **(TINY if "frame" not in kind else FRAME)})

@@ -29,9 +29,8 @@ def _cadences(n: int, shift: int) -> list[list[list[int]]]:
 def test_train_select_and_report(tmp_path: Path) -> None:
     data = {"train": _cadences(6, 0), "valid": _cadences(2, 2), "test": _cadences(2, -2)}
     spec = {
-        "task": "jsb-chorale",
-        "out": str(tmp_path / "run"),
-        "data": {"transpose": 2, "batch_size": 3},
+        "output": {"dir": str(tmp_path / "run")},
+        "data": {"encoding": "jsb-chorale", "transpose": 2, "batch_size": 3, "mixture_shifts": 1},
         "model": {
             "type": "chorale-frame-transformer",
             "d_model": 32,
@@ -53,6 +52,8 @@ def test_train_select_and_report(tmp_path: Path) -> None:
     assert res["test_nll"] == pytest.approx(frame_nll(model, data["test"]), abs=1e-3)
     assert res["valid_nll"] == pytest.approx(report.best_valid_loss, abs=1e-3)
     assert doc["extra"]["train_spec"]["model"]["type"] == "chorale-frame-transformer"
+    assert res["mixture_shifts"] == [-1, 0, 1] and res["test_nll_mixture"] > 0
+    assert res["train_cpu_seconds"] > 0 and res["epochs_run"] == 4
 
 
 def test_bad_configs_are_named(tmp_path: Path) -> None:
@@ -60,10 +61,12 @@ def test_bad_configs_are_named(tmp_path: Path) -> None:
         load_spec({"data": {"transpos": 3}})
     with pytest.raises(InvalidInputError, match="d_modle"):
         load_spec({"model": {"d_modle": 3}})
-    with pytest.raises(InvalidInputError, match="task must be"):
-        load_spec({"task": "folk"})
+    with pytest.raises(InvalidInputError, match="encoding must be"):
+        load_spec({"data": {"encoding": "folk"}})
     with pytest.raises(InvalidInputError, match="does not exist"):
         load_spec(tmp_path / "nope.toml")
     cfg = tmp_path / "x.toml"
-    cfg.write_text('task = "jsb-chorale"\n[train]\nepochs = 2\n')
+    cfg.write_text(
+        '[data]\nencoding = "jsb-chorale"\n[model]\n[output]\ndir = "x"\n[train]\nepochs = 2\n'
+    )
     assert load_spec(cfg).train.epochs == 2

@@ -31,6 +31,7 @@ Examples
 from __future__ import annotations
 
 import statistics
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Self
@@ -39,13 +40,8 @@ from muselab.core.score import KeySignature, Note, Score, TempoChange, TimeSigna
 from muselab.errors import CorruptFileError, InvalidInputError
 from muselab.generate.base import ComposeOptions
 from muselab.nn.checkpoint import load_model, save_checkpoint
-from muselab.nn.chorale import (
-    ChoraleModel,
-    ChoraleTransformer,
-    FrameConstraint,
-    model_config_dict,
-    sample_frames,
-)
+from muselab.nn.chorale import ChoraleModel, ChoraleTransformer, model_config_dict
+from muselab.nn.chorale_sampling import FrameConstraint, sample_frames
 from muselab.nn.sampling import SamplingOptions
 from muselab.theory.keys import estimate_key
 
@@ -71,6 +67,9 @@ about an octave above the sung register (a median soprano of 72 in the 16th-note
 voice-separated release of the same chorales)."""
 OUTPUT_SHIFT = -12
 """Sampled frames are moved by this much into the sung register (soprano median C5)."""
+VOICE_RANGES = ((48, 74), (60, 82), (67, 87), (72, 93))
+"""Bass, tenor, alto, soprano ranges in the benchmark file's pitches (1st-99th percentile of
+the training chorales; sung an octave lower: E2..D4, C3..A#4, G3..D#5, C4..A5)."""
 VELOCITY = 80
 
 
@@ -210,6 +209,45 @@ def _cadence(key: KeySignature) -> tuple[FrameConstraint, FrameConstraint]:
     return dominant, tonic
 
 
+def _scale(key: KeySignature) -> frozenset[int]:
+    """Diatonic pitch classes (minor: natural minor plus the raised sixth and seventh)."""
+    t = key.tonic_pc
+    steps = (0, 2, 4, 5, 7, 9, 11) if key.mode == "major" else (0, 2, 3, 5, 7, 8, 9, 10, 11)
+    return frozenset((t + i) % 12 for i in steps)
+
+
+def _melody_constraints(
+    grid: list[int | None], shift: int, key: KeySignature
+) -> dict[int, FrameConstraint]:
+    """Per-beat constraints for harmonising ``grid`` (pitches already moved by ``shift``).
+
+    Every chord stays in the key's scale; the first chord is the tonic triad over the tonic
+    when the melody starts on a tonic-triad note, and the last two are V - I when the
+    melody's last notes fit them (the melody note itself is always allowed).
+    """
+    scale = _scale(key)
+    out = {
+        i: FrameConstraint(rest=True)
+        if p is None
+        else FrameConstraint(
+            soprano=p + shift, bass_pcs=scale, upper_pcs=scale, ranges=VOICE_RANGES[:3]
+        )
+        for i, p in enumerate(grid)
+    }
+    sounding = [i for i, p in enumerate(grid) if p is not None]
+    tonic = _tonic_constraints(key)
+    dominant, final = _cadence(key)
+    for i, con in ((sounding[0], tonic), (sounding[-1], final)):
+        if (grid[i] or 0) % 12 in (con.upper_pcs or ()):
+            out[i] = replace(out[i], bass_pcs=con.bass_pcs, upper_pcs=con.upper_pcs)
+    ends_on_tonic = (grid[sounding[-1]] or 0) % 12 in (final.upper_pcs or ())
+    if ends_on_tonic and len(sounding) >= 3 and sounding[-2] == sounding[-1] - 1:
+        i = sounding[-2]
+        if (grid[i] or 0) % 12 in (dominant.upper_pcs or ()):
+            out[i] = replace(out[i], bass_pcs=dominant.bass_pcs, upper_pcs=dominant.upper_pcs)
+    return out
+
+
 class ChoraleGenerator:
     """Bach-style four-voice chorales from a :class:`ChoraleTransformer`.
 
@@ -220,12 +258,20 @@ class ChoraleGenerator:
         Checkpoint metadata (training data, measured numbers); kept on :meth:`save`.
     top_p : float
         Nucleus sampling threshold used by :meth:`generate` and :meth:`harmonize`.
+    candidates : int
+        Frames drawn per constrained frame (importance reweighting, see
+        :mod:`muselab.nn.chorale_sampling`); 1 draws constrained frames note by note.
     """
 
     name = "chorale"
 
     def __init__(
-        self, model: ChoraleModel, *, extra: dict[str, Any] | None = None, top_p: float = 0.95
+        self,
+        model: ChoraleModel,
+        *,
+        extra: dict[str, Any] | None = None,
+        top_p: float = 0.95,
+        candidates: int = 32,
     ) -> None:
         if not hasattr(model, "frame_context") and not isinstance(model, ChoraleTransformer):
             raise InvalidInputError(
@@ -234,6 +280,7 @@ class ChoraleGenerator:
         self.model = model.eval()
         self.extra = dict(extra or {})
         self.top_p = top_p
+        self.candidates = candidates
 
     # -- checkpoints -------------------------------------------------------------------
     @classmethod
@@ -281,7 +328,11 @@ class ChoraleGenerator:
             options=self._sampling(options.temperature),
             seed=options.seed,
             voices=4,
-            constraints=constraints,
+            constraints={
+                i: replace(constraints.get(i, FrameConstraint()), ranges=VOICE_RANGES)
+                for i in range(n)
+            },
+            candidates=self.candidates,
         )
         if key is None:
             key = estimate_key([p for f in frames for p in f])
@@ -309,12 +360,15 @@ class ChoraleGenerator:
         if options.meter is not None:
             ts = TimeSignature.parse(options.meter)
         shift = _register_shift([f[-1] for f in frames if f])
+        n_new = options.bars * _beats_per_bar(ts)
         new = sample_frames(
             self.model,
-            options.bars * _beats_per_bar(ts),
+            n_new,
             options=self._sampling(options.temperature),
             seed=options.seed,
             voices=4,
+            constraints={i: FrameConstraint(ranges=VOICE_RANGES) for i in range(n_new)},
+            candidates=self.candidates,
             primer=[[p + shift for p in f if 21 <= p + shift <= 108] for f in frames],
         )
         allf = [*frames, *[[p - shift for p in f] for f in new]]
@@ -355,10 +409,8 @@ class ChoraleGenerator:
             raise InvalidInputError(
                 f"the melody spans {min(notes)}..{max(notes)}; too wide to harmonise in four voices"
             )
-        constraints = {
-            i: FrameConstraint(rest=True) if p is None else FrameConstraint(soprano=p + shift)
-            for i, p in enumerate(grid)
-        }
+        key = melody.key_at(0) or estimate_key(notes)
+        constraints = _melody_constraints(grid, shift, key)
         frames = sample_frames(
             self.model,
             len(grid),
@@ -366,6 +418,7 @@ class ChoraleGenerator:
             seed=seed,
             voices=4,
             constraints=constraints,
+            candidates=self.candidates,
         )
         tpb = melody.ticks_per_beat
         back = [[p - shift for p in f] for f in frames]
@@ -376,13 +429,12 @@ class ChoraleGenerator:
             )
         lower = frames_to_voices(back, frame_ticks=tpb)
         soprano = Track("Soprano", CHOIR_PROGRAM, False, [n for n in track.notes])
-        key = melody.key_signatures or [estimate_key(notes)]
         return Score(
             tracks=[soprano, *lower[1:]],
             ticks_per_beat=tpb,
             tempos=list(melody.tempos) or [TempoChange(0, DEFAULT_TEMPO)],
             time_signatures=list(melody.time_signatures) or [TimeSignature(0, 4, 4)],
-            key_signatures=list(key),
+            key_signatures=list(melody.key_signatures) or [key],
             title=melody.title or "Harmonisation",
         )
 

@@ -46,6 +46,12 @@ def _gan() -> Generator:
     return GANComposer.default()
 
 
+def _chorale() -> Generator:
+    from muselab.generate.chorale import ChoraleGenerator
+
+    return ChoraleGenerator.default()
+
+
 _FACTORIES: dict[str, Callable[[], Generator]] = {
     "markov": _markov,
     "rules": _rules,
@@ -53,6 +59,7 @@ _FACTORIES: dict[str, Callable[[], Generator]] = {
     "lstm": _lstm,
     "vae": _vae,
     "gan": _gan,
+    "chorale": _chorale,
 }
 
 DEFAULT_GENERATOR = "transformer"

@@ -23,7 +23,7 @@ checks this exhaustively on a tiny pitch range).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -33,14 +33,9 @@ from torch import Tensor, nn
 
 from muselab.errors import InvalidInputError
 from muselab.nn.registry import register_model
-from muselab.nn.sampling import SamplingOptions, make_generator, sample
 from muselab.tokens.chorale import (
-    BOS,
-    EOF,
     N_PITCHES,
-    PITCH_LO,
     ChoraleBatch,
-    validate_frames,
 )
 
 __all__ = [
@@ -51,12 +46,10 @@ __all__ = [
     "ChoraleRNN",
     "ChoraleRNNConfig",
     "ChoraleTransformer",
-    "FrameConstraint",
     "KVCache",
     "batch_tensors",
     "build_chorale_model",
     "model_config_dict",
-    "sample_frames",
 ]
 
 MODEL_TYPE = "chorale-transformer"
@@ -476,231 +469,6 @@ def model_config_dict(model: ChoraleModel) -> dict[str, Any]:
     else:
         kind = FRAME_TYPE
     return {"type": kind, "module": __name__, **model.config.to_dict()}
-
-
-@dataclass(frozen=True, slots=True)
-class FrameConstraint:
-    """What one sampled frame must look like (harmonisation, cadences, key).
-
-    Parameters
-    ----------
-    soprano : int or None
-        MIDI pitch that must be the frame's top note.
-    rest : bool
-        The frame must be empty (the melody rests).
-    bass_pcs, upper_pcs : frozenset of int or None
-        Pitch classes allowed for the lowest note and for the others (None: any).
-    """
-
-    soprano: int | None = None
-    rest: bool = False
-    bass_pcs: frozenset[int] | None = None
-    upper_pcs: frozenset[int] | None = None
-
-
-def _pc_mask(pcs: frozenset[int] | None, n: int) -> Tensor:
-    if pcs is None:
-        return torch.ones(n, dtype=torch.bool)
-    pc_of = (torch.arange(n) + PITCH_LO) % 12
-    return torch.isin(pc_of, torch.tensor(sorted(pcs), dtype=torch.long))
-
-
-def _allowed(
-    n_cur: int, floor: int, voices: int | None, con: FrameConstraint | None, n: int
-) -> Tensor:
-    """Boolean mask ``[1 + n]`` of the classes allowed at this step (before the model's own).
-
-    Pitch-class wishes (``bass_pcs``/``upper_pcs``) are dropped for this step when they
-    leave nothing; the soprano, the voice count and the rest are hard constraints.
-    """
-    ok = torch.zeros(1 + n, dtype=torch.bool)
-    con = con or FrameConstraint()
-    sop = None if con.soprano is None else con.soprano - PITCH_LO
-    if con.rest or (sop is not None and floor > sop) or (voices is not None and n_cur >= voices):
-        ok[0] = True  # a rest, or the frame is complete
-        return ok
-    idx = torch.arange(n)
-    for use_pcs in (True, False):
-        upper = _pc_mask(con.upper_pcs if use_pcs else None, n)
-        this = _pc_mask((con.bass_pcs if n_cur == 0 else con.upper_pcs) if use_pcs else None, n)
-        if sop is not None:
-            upper = upper & (idx < sop)
-            this = this & (idx < sop)
-            this[sop] = True
-        cand = this & (idx >= floor)
-        if voices is not None:
-            later = voices - n_cur - 1  # notes still to come after this one
-            # room: the later notes need distinct allowed pitches above this one
-            above = upper.flip(0).cumsum(0).flip(0) - upper.long()  # allowed pitches > p
-            if sop is not None:
-                cand &= idx == sop if later == 0 else (idx < sop) & (above >= later - 1)
-            else:
-                cand &= above >= later
-        if cand.any():
-            ok[1:] = cand
-            break
-    if voices is None and sop is None:
-        ok[0] = True
-    return ok
-
-
-@torch.no_grad()
-def sample_frames(
-    model: ChoraleModel,
-    n_frames: int,
-    *,
-    options: SamplingOptions | None = None,
-    seed: int | None = None,
-    voices: int | None = 4,
-    constraints: Mapping[int, FrameConstraint] | None = None,
-    primer: Sequence[Sequence[int]] | None = None,
-) -> list[list[int]]:
-    """Sample chorale frames token by token with a key/value cache.
-
-    Parameters
-    ----------
-    model : ChoraleTransformer
-        (a :class:`ChoraleRNN` has no decoding cache and cannot sample)
-    n_frames : int
-        Frames to sample (after the primer).
-    options : SamplingOptions, keyword-only, optional
-        Temperature, top-k, top-p (default: as learned).
-    seed : int, keyword-only, optional
-        Same seed, same frames.
-    voices : int or None, keyword-only
-        Exactly this many distinct pitches per frame (``None``: as the model likes).
-    constraints : mapping of int to FrameConstraint, keyword-only, optional
-        Per sampled frame index: forced soprano, rest, or pitch classes (harmonisation,
-        a tonic start, a cadence).
-    primer : sequence of frames, keyword-only, optional
-        Frames read before sampling (continuation); not part of the result.
-
-    Returns
-    -------
-    list of list of int
-        ``n_frames`` frames, each its pitches ascending.
-
-    Raises
-    ------
-    InvalidInputError
-        The constraints leave no possible note (e.g. a soprano below the other voices' room).
-    """
-    if isinstance(n_frames, bool) or not isinstance(n_frames, int) or n_frames < 0:
-        raise InvalidInputError(f"n_frames must be a non-negative integer, got {n_frames!r}")
-    decoder = _decoder(model)
-    opts = options or SamplingOptions()
-    cons = dict(constraints or {})
-    n = model.config.n_pitches
-    model.eval()
-    gen = make_generator(0 if seed is None else seed)
-    prev = torch.zeros(n)
-    clean_primer = validate_frames(primer or [], n_pitches=n)
-    for t, frame in enumerate(clean_primer):
-        decoder.begin_frame(t, prev)
-        floor = 0
-        for k, p in enumerate([*frame, None]):
-            decoder.next(k, floor, prev)
-            c = 0 if p is None else 1 + p - PITCH_LO
-            decoder.feed(c)
-            floor = c
-        prev = torch.zeros(n)
-        prev[[p - PITCH_LO for p in frame]] = 1.0
-    out: list[list[int]] = []
-    offset = len(clean_primer)
-    for i in range(n_frames):
-        con = cons.get(i)
-        cur: list[int] = []
-        floor = 0
-        decoder.begin_frame(offset + i, prev)
-        while True:
-            lp = decoder.next(len(cur), floor, prev)
-            ok = _allowed(len(cur), floor, voices, con, n) & torch.isfinite(lp)
-            if not ok.any():
-                raise InvalidInputError(
-                    f"frame {i}: no pitch fits the constraints {con} after {cur}; "
-                    "give a soprano that leaves room for the lower voices"
-                )
-            c = int(sample(lp, opts, generator=gen, mask=ok))
-            decoder.feed(c)
-            if c == 0:
-                break
-            cur.append(PITCH_LO + c - 1)
-            floor = c
-        out.append(cur)
-        prev = torch.zeros(n)
-        prev[[p - PITCH_LO for p in cur]] = 1.0
-    return out
-
-
-class _TokenDecoder:
-    """Incremental decoding of :class:`ChoraleTransformer` (key/value cache over tokens)."""
-
-    def __init__(self, model: ChoraleTransformer) -> None:
-        self.model = model
-        self.cache = KVCache(model.config.n_layers)
-        self.tok, self.pos, self.frame = BOS, 0, 0
-
-    def begin_frame(self, frame: int, prev: Tensor) -> None:
-        self.frame = frame
-
-    def next(self, slot: int, floor: int, prev: Tensor) -> Tensor:
-        lp = self.model(
-            torch.tensor([[self.tok]]),
-            torch.tensor([[slot]]),
-            torch.tensor([[self.frame]]),
-            torch.tensor([[floor]]),
-            prev.view(1, 1, -1),
-            tok_pos=torch.tensor([[self.pos]]),
-            cache=self.cache,
-        )
-        self.pos += 1
-        return lp[0, 0]
-
-    def feed(self, cls: int) -> None:
-        self.tok = EOF if cls == 0 else cls + 2
-
-
-class _FrameDecoder:
-    """Incremental decoding of the frame model: one frame step, then the in-frame decoder."""
-
-    def __init__(self, model: Any) -> None:
-        self.model = model
-        self.cache = KVCache(model.config.n_layers)
-        n = model.config.n_pitches
-        self.tok = BOS
-        self.prefix = torch.zeros(n)
-        self.context = torch.zeros(model.config.d_model)
-
-    def begin_frame(self, frame: int, prev: Tensor) -> None:
-        ctx = self.model.frame_context(prev.view(1, 1, -1), start=frame, cache=self.cache)
-        self.context = ctx[0, 0]
-        self.prefix = torch.zeros_like(self.prefix)
-
-    def next(self, slot: int, floor: int, prev: Tensor) -> Tensor:
-        lp: Tensor = self.model.token_log_probs(
-            self.context,
-            torch.tensor(self.tok),
-            torch.tensor(slot),
-            torch.tensor(floor),
-            prev,
-            self.prefix,
-        )
-        return lp
-
-    def feed(self, cls: int) -> None:
-        if cls == 0:
-            self.tok = EOF
-        else:
-            self.tok = cls + 2
-            self.prefix[cls - 1] = 1.0
-
-
-def _decoder(model: Any) -> _TokenDecoder | _FrameDecoder:
-    if isinstance(model, ChoraleTransformer):
-        return _TokenDecoder(model)
-    if hasattr(model, "frame_context"):
-        return _FrameDecoder(model)
-    raise InvalidInputError(f"a {type(model).__name__} cannot sample (it has no decoding cache)")
 
 
 def build_chorale_model(config: Mapping[str, Any]) -> ChoraleModel:
