@@ -196,6 +196,14 @@ def main() -> None:
         print(f"| **shipped model: the same network, per-frame mixture over transposed "
               f"conditionings {shifts[0]}..{shifts[-1]}** | {n / 1e6:.2f}M | {train_minutes(doc)} "
               f"| {mixture_nll(model, data['valid'], shifts):.3f} | **{test:.3f}** |")  # fmt: skip
+    print(
+        "\nTrain CPU min: CPU time of the one-thread training process (`time.process_time`; "
+        "wall time on the shared machine was up to twice that).  Reproduce the neural rows "
+        "with `muselab train configs/jsb-chorale.toml` (shipped model), "
+        "`muselab train configs/jsb-lstm.toml` and `muselab train configs/jsb-gru.toml` "
+        "(plain baselines: token embedding in, one linear layer out, ascending-order mask "
+        "only; random transposition -6..+6 like the shipped model)."
+    )
     print("\nPublished / reference figures (test, nats per frame; not re-run here):\n")
     for name, value in PUBLISHED:
         print(f"- {name}: {value}")

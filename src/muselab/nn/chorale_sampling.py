@@ -243,19 +243,31 @@ def _reweighted_frame(
     logw = torch.zeros(k)
     done = [False] * k
     frames: list[list[int]] = [[] for _ in range(k)]
+    allowed: dict[tuple[int, int], Tensor] = {}  # (notes so far, floor) -> mask
+    eof_only = torch.zeros(1 + n, dtype=torch.bool)
+    eof_only[0] = True
     while not all(done):
         lp = model.token_log_probs(ctx, tok, slot, floor, prevk, prefix)
         target = torch.log_softmax(lp / float(opts.temperature), dim=-1)
+        rows = []
         for j in range(k):
+            state = (len(frames[j]), int(floor[j]))
+            if done[j]:
+                rows.append(eof_only)
+                continue
+            if state not in allowed:
+                allowed[state] = _allowed(state[0], state[1], voices, con, n)
+            rows.append(allowed[state])
+        mask = torch.stack(rows) & torch.isfinite(lp)
+        q = torch.log_softmax(filter_logits(lp, opts, mask=mask), dim=-1)
+        pick = torch.multinomial(q.exp(), 1, generator=gen)[:, 0].tolist()
+        for j, c in enumerate(pick):
             if done[j]:
                 continue
-            ok = _allowed(len(frames[j]), int(floor[j]), voices, con, n) & torch.isfinite(lp[j])
-            if not ok.any():
+            if not mask[j].any():
                 logw[j], done[j] = float("-inf"), True
                 continue
-            q = torch.log_softmax(filter_logits(lp[j], opts, mask=ok), dim=-1)
-            c = int(torch.multinomial(q.exp(), 1, generator=gen))
-            logw[j] += target[j, c] - q[c]
+            logw[j] += target[j, c] - q[j, c]
             if c == 0:
                 done[j] = True
                 continue
@@ -267,9 +279,9 @@ def _reweighted_frame(
             f"frame {where}: no pitch fits the constraints {con}; "
             "give a soprano that leaves room for the lower voices"
         )
-    pick = int(torch.multinomial(torch.softmax(logw, dim=0), 1, generator=gen))
+    chosen = int(torch.multinomial(torch.softmax(logw, dim=0), 1, generator=gen))
     decoder.tok = EOF
-    return frames[pick]
+    return frames[chosen]
 
 
 class _TokenDecoder:
