@@ -14,8 +14,6 @@ from muselab.errors import InvalidInputError
 from muselab.nn.checkpoint import load_model, save_checkpoint
 from muselab.nn.chorale import (
     ChoraleModelConfig,
-    ChoraleRNN,
-    ChoraleRNNConfig,
     ChoraleTransformer,
     batch_tensors,
     build_chorale_model,
@@ -54,8 +52,13 @@ def _one_thread() -> Iterator[None]:
     torch.set_num_threads(old)
 
 
+SAMPLERS = ["chorale-transformer", "chorale-frame-transformer", "chorale-rnn"]
+RNN = {"hidden": 32, "n_layers": 2, "dropout": 0.0, "features": True, "voice_kernels": True}
+
+
 def _tiny(kind: str) -> torch.nn.Module:
-    return build_chorale_model({"type": kind, **(FRAME if "frame" in kind else TINY)})
+    cfg = FRAME if "frame" in kind else RNN if "rnn" in kind else TINY
+    return build_chorale_model({"type": kind, **cfg})
 
 
 def _perturbed(model: torch.nn.Module, seed: int = 0) -> torch.nn.Module:
@@ -170,11 +173,11 @@ def test_overfits_a_tiny_batch() -> None:
     assert frame_nll(model, data) < 0.05 * first / 12
 
 
-@pytest.mark.parametrize("kind", ["chorale-transformer", "chorale-frame-transformer"])
+@pytest.mark.parametrize(
+    "kind", ["chorale-transformer", "chorale-frame-transformer", "chorale-rnn"]
+)
 def test_sampling_is_seeded_and_respects_constraints(kind: str) -> None:
-    model = _perturbed(
-        build_chorale_model({"type": kind, **(TINY if "frame" not in kind else FRAME)})
-    )
+    model = _perturbed(_tiny(kind))
     a = sample_frames(model, 12, seed=3)
     assert a == sample_frames(model, 12, seed=3)
     assert a != sample_frames(model, 12, seed=4)
@@ -203,17 +206,13 @@ def test_impossible_constraints_and_rnn_sampling_raise() -> None:
     model = ChoraleTransformer(ChoraleModelConfig(**TINY))  # type: ignore[arg-type]
     with pytest.raises(InvalidInputError, match="no pitch fits"):
         sample_frames(model, 1, constraints={0: FrameConstraint(soprano=22)})
-    with pytest.raises(InvalidInputError, match="cannot sample"):
-        sample_frames(ChoraleRNN(ChoraleRNNConfig(hidden=8, n_layers=1, dropout=0.0)), 2)
     with pytest.raises(InvalidInputError, match="unknown chorale model settings"):
         build_chorale_model({"d_modle": 3})
 
 
-@pytest.mark.parametrize("kind", ["chorale-transformer", "chorale-frame-transformer"])
+@pytest.mark.parametrize("kind", SAMPLERS)
 def test_checkpoint_round_trip(tmp_path: Path, kind: str) -> None:
-    model = _perturbed(
-        build_chorale_model({"type": kind, **(TINY if "frame" not in kind else FRAME)})
-    )
+    model = _perturbed(_tiny(kind))
     save_checkpoint(tmp_path / "ck", model, model_config_dict(model), extra={"x": 1})
     again, doc = load_model(tmp_path / "ck")
     assert type(again) is type(model) and doc["extra"] == {"x": 1}
@@ -222,16 +221,16 @@ def test_checkpoint_round_trip(tmp_path: Path, kind: str) -> None:
     assert sample_frames(model, 4, seed=1) == sample_frames(again, 4, seed=1)
 
 
-@pytest.mark.parametrize("kind", ["chorale-transformer", "chorale-frame-transformer"])
+@pytest.mark.parametrize(
+    "kind", ["chorale-transformer", "chorale-frame-transformer", "chorale-rnn"]
+)
 def test_incremental_decoding_matches_whole_sequence_scoring(kind: str) -> None:
     # The sampler's cached step-by-step path and the batched training path must agree:
     # score a chorale both ways (teacher forcing the sampler through a soprano + pitch
     # classes that pin every note is awkward, so compare the per-step log-probabilities).
     from muselab.nn.chorale_sampling import _decoder
 
-    model = _perturbed(
-        build_chorale_model({"type": kind, **(TINY if "frame" not in kind else FRAME)})
-    )
+    model = _perturbed(_tiny(kind))
     chorale = [[48, 55, 64, 72], [50, 57, 65], [], [47, 55, 62, 74]]
     whole = frame_log_probs(model, chorale)
     dec = _decoder(model)

@@ -40,7 +40,7 @@ from muselab.core.score import KeySignature, Note, Score, TempoChange, TimeSigna
 from muselab.errors import CorruptFileError, InvalidInputError
 from muselab.generate.base import ComposeOptions
 from muselab.nn.checkpoint import load_model, save_checkpoint
-from muselab.nn.chorale import ChoraleModel, ChoraleTransformer, model_config_dict
+from muselab.nn.chorale import ChoraleModel, ChoraleRNN, ChoraleTransformer, model_config_dict
 from muselab.nn.chorale_sampling import FrameConstraint, sample_frames
 from muselab.nn.sampling import SamplingOptions
 from muselab.theory.keys import estimate_key
@@ -273,7 +273,9 @@ class ChoraleGenerator:
         top_p: float = 0.95,
         candidates: int = 32,
     ) -> None:
-        if not hasattr(model, "frame_context") and not isinstance(model, ChoraleTransformer):
+        if not isinstance(model, ChoraleTransformer | ChoraleRNN) and not hasattr(
+            model, "frame_context"
+        ):
             raise InvalidInputError(
                 f"model must be a chorale Transformer that can sample, got {type(model).__name__}"
             )
@@ -292,7 +294,9 @@ class ChoraleGenerator:
     def load(cls, path: str | Path) -> Self:
         """Read a checkpoint folder written by :meth:`save` or the chorale trainer."""
         model, doc = load_model(path)
-        if not hasattr(model, "frame_context") and not isinstance(model, ChoraleTransformer):
+        if not isinstance(model, ChoraleTransformer | ChoraleRNN) and not hasattr(
+            model, "frame_context"
+        ):
             raise CorruptFileError(
                 f"{str(path)!r} holds a {type(model).__name__}, not a chorale model"
             )

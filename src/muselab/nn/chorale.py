@@ -366,6 +366,9 @@ class ChoraleRNNConfig:
         heads as the Transformer.
     max_slots, interval_radius, rel_range, n_pitches : int
         As in :class:`ChoraleModelConfig` (the first three used when ``features``).
+    voice_kernels : bool
+        With ``features``: also the same-voice interval kernels of
+        :class:`~muselab.nn.chorale_frame.ChoraleFrameConfig`.
     """
 
     hidden: int = 256
@@ -377,6 +380,7 @@ class ChoraleRNNConfig:
     interval_radius: int = 12
     rel_range: int = 24
     n_pitches: int = N_PITCHES
+    voice_kernels: bool = False
 
     def __post_init__(self) -> None:
         if self.cell not in ("gru", "lstm"):
@@ -418,6 +422,10 @@ class ChoraleRNN(_Scoring, nn.Module):
         self.head = nn.Linear(d, 1 + n)
         self.kernel = nn.Linear(d, 2 * cfg.interval_radius + 1) if cfg.features else None
         self.rel = nn.Linear(d, cfg.rel_range) if cfg.features else None
+        voices = cfg.features and cfg.voice_kernels
+        r = 2 * cfg.interval_radius + 1
+        self.voice_low = nn.Linear(d, r) if voices else None
+        self.voice_high = nn.Linear(d, r) if voices else None
         self.register_buffer("_pitch_ix", torch.arange(n), persistent=False)
 
     def forward(
@@ -439,6 +447,20 @@ class ChoraleRNN(_Scoring, nn.Module):
             x = x + self.slot(slot.clamp(max=self.config.max_slots - 1)) + self.prev(prev)
         h, _ = self.rnn(self.drop(x))
         return _frame_output(self, self.drop(h), prev, floor, slot)
+
+    def step(
+        self, inputs: Tensor, slot: Tensor, floor: Tensor, prev: Tensor, hidden: Any
+    ) -> tuple[Tensor, Any]:
+        """One token for a batch (decoding): log-probabilities ``[B, 1 + n]`` and new state.
+
+        ``inputs``, ``slot``, ``floor`` are ``[B]``, ``prev`` ``[B, n]``; ``hidden`` is the
+        recurrent state (``None`` at the start; a tensor, or a pair for the LSTM).
+        """
+        x = self.tok(inputs)
+        if self.slot is not None and self.prev is not None:
+            x = x + self.slot(slot.clamp(max=self.config.max_slots - 1)) + self.prev(prev)
+        h, hidden = self.rnn(x.unsqueeze(1), hidden)
+        return _frame_output(self, h[:, 0], prev, floor, slot), hidden
 
 
 ChoraleModel = Any

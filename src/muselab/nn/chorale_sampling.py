@@ -26,7 +26,7 @@ import torch
 from torch import Tensor
 
 from muselab.errors import InvalidInputError
-from muselab.nn.chorale import ChoraleModel, ChoraleTransformer, KVCache
+from muselab.nn.chorale import ChoraleModel, ChoraleRNN, ChoraleTransformer, KVCache
 from muselab.nn.sampling import SamplingOptions, filter_logits, make_generator, sample
 from muselab.tokens.chorale import BOS, EOF, PITCH_LO, validate_frames
 
@@ -218,7 +218,7 @@ def sample_frames(
 
 
 def _reweighted_frame(
-    decoder: _FrameDecoder,
+    decoder: _FrameDecoder | _RNNDecoder,
     prev: Tensor,
     con: FrameConstraint,
     voices: int | None,
@@ -232,9 +232,8 @@ def _reweighted_frame(
     The target is the model's (temperature-scaled) distribution restricted to frames that
     satisfy ``con``; the proposal is the constrained, filtered step-by-step sampler.
     """
-    model = decoder.model
-    n = model.config.n_pitches
-    ctx = decoder.context.expand(k, -1)
+    n = decoder.model.config.n_pitches
+    batch = decoder.candidates(k)
     tok = torch.full((k,), decoder.tok, dtype=torch.long)
     slot = torch.zeros(k, dtype=torch.long)
     floor = torch.zeros(k, dtype=torch.long)
@@ -247,7 +246,7 @@ def _reweighted_frame(
     eof_only = torch.zeros(1 + n, dtype=torch.bool)
     eof_only[0] = True
     while not all(done):
-        lp = model.token_log_probs(ctx, tok, slot, floor, prevk, prefix)
+        lp = batch.step(tok, slot, floor, prevk, prefix, done)
         target = torch.log_softmax(lp / float(opts.temperature), dim=-1)
         rows = []
         for j in range(k):
@@ -280,6 +279,7 @@ def _reweighted_frame(
             "give a soprano that leaves room for the lower voices"
         )
     chosen = int(torch.multinomial(torch.softmax(logw, dim=0), 1, generator=gen))
+    batch.commit(chosen)
     decoder.tok = EOF
     return frames[chosen]
 
@@ -346,10 +346,98 @@ class _FrameDecoder:
             self.tok = cls + 2
             self.prefix[cls - 1] = 1.0
 
+    def candidates(self, k: int) -> _FrameBatch:
+        return _FrameBatch(self, k)
 
-def _decoder(model: Any) -> _TokenDecoder | _FrameDecoder:
+
+class _FrameBatch:
+    """``k`` candidate frames of the frame model: they share the frame's context."""
+
+    def __init__(self, decoder: _FrameDecoder, k: int) -> None:
+        self.decoder = decoder
+        self.context = decoder.context.expand(k, -1)
+
+    def step(
+        self, tok: Tensor, slot: Tensor, floor: Tensor, prev: Tensor, prefix: Tensor, done: Any
+    ) -> Tensor:
+        lp: Tensor = self.decoder.model.token_log_probs(
+            self.context, tok, slot, floor, prev, prefix
+        )
+        return lp
+
+    def commit(self, j: int) -> None:
+        """The frame of candidate ``j`` was kept (the context does not change)."""
+
+
+class _RNNDecoder:
+    """Incremental decoding of :class:`~muselab.nn.chorale.ChoraleRNN` (its hidden state)."""
+
+    def __init__(self, model: ChoraleRNN) -> None:
+        self.model = model
+        self.hidden: Any = None
+        self.tok = BOS
+
+    def begin_frame(self, frame: int, prev: Tensor) -> None:
+        pass
+
+    def next(self, slot: int, floor: int, prev: Tensor) -> Tensor:
+        lp, self.hidden = self.model.step(
+            torch.tensor([self.tok]),
+            torch.tensor([slot]),
+            torch.tensor([floor]),
+            prev.view(1, -1),
+            self.hidden,
+        )
+        return lp[0]
+
+    def feed(self, cls: int) -> None:
+        self.tok = EOF if cls == 0 else cls + 2
+
+    def candidates(self, k: int) -> _RNNBatch:
+        return _RNNBatch(self, k)
+
+
+def _expand(hidden: Any, k: int) -> Any:
+    if hidden is None or isinstance(hidden, Tensor):
+        return None if hidden is None else hidden.expand(-1, k, -1).contiguous()
+    return tuple(h.expand(-1, k, -1).contiguous() for h in hidden)
+
+
+class _RNNBatch:
+    """``k`` candidate frames of the RNN: copies of the hidden state, frozen once finished."""
+
+    def __init__(self, decoder: _RNNDecoder, k: int) -> None:
+        self.decoder = decoder
+        self.hidden = _expand(decoder.hidden, k)
+
+    def step(
+        self, tok: Tensor, slot: Tensor, floor: Tensor, prev: Tensor, prefix: Tensor, done: Any
+    ) -> Tensor:
+        lp, new = self.decoder.model.step(tok, slot, floor, prev, self.hidden)
+        if self.hidden is not None:
+            keep = torch.tensor(done, dtype=torch.bool).view(1, -1, 1)
+            if isinstance(new, Tensor):
+                new = torch.where(keep, self.hidden, new)
+            else:
+                new = tuple(torch.where(keep, o, h) for o, h in zip(self.hidden, new, strict=True))
+        self.hidden = new
+        return lp
+
+    def commit(self, j: int) -> None:
+        """Keep candidate ``j``: its state has read the frame up to its last pitch."""
+        h = self.hidden
+        self.decoder.hidden = (
+            h[:, j : j + 1].contiguous()
+            if isinstance(h, Tensor)
+            else tuple(x[:, j : j + 1].contiguous() for x in h)
+        )
+
+
+def _decoder(model: Any) -> _TokenDecoder | _FrameDecoder | _RNNDecoder:
     if isinstance(model, ChoraleTransformer):
         return _TokenDecoder(model)
+    if isinstance(model, ChoraleRNN):
+        return _RNNDecoder(model)
     if hasattr(model, "frame_context"):
         return _FrameDecoder(model)
     raise InvalidInputError(f"a {type(model).__name__} cannot sample (it has no decoding cache)")
