@@ -141,6 +141,28 @@ def test_save_load_round_trip(fitted: dict, name: str, tmp_path: Path) -> None:
     loaded.save(folder)
 
 
+def test_save_refuses_to_replace_a_folder_of_user_files(fitted: dict, tmp_path: Path) -> None:
+    model = fitted["itemknn"]
+    mine = tmp_path / "my-music"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(InvalidInputError, match="is not a muselab model folder"):
+        model.save(mine)
+    assert (mine / "notes.txt").read_text(encoding="utf-8") == "mine"
+    assert not list(tmp_path.glob(".my-music*"))  # no temporary folder left behind
+    # a folder with a foreign config.json is not a model either
+    (mine / "config.json").write_text('{"format": "other"}', encoding="utf-8")
+    with pytest.raises(InvalidInputError, match="overwrite=True"):
+        model.save(mine)
+    # an empty folder, an earlier model folder, or an explicit overwrite are replaced
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert load_recommender(model.save(empty)).name == model.name
+    model.save(empty)
+    assert load_recommender(model.save(mine, overwrite=True)).name == model.name
+    assert not (mine / "notes.txt").exists()
+
+
 @pytest.mark.parametrize("name", [m for m in PARAMS if m not in ("popularity", "social")])
 def test_new_listener_from_history(fitted: dict, name: str) -> None:
     recs = fitted[name].recommend_for_history(["c-item0", "c-item1", "c-item2", "c-item3"], k=2)

@@ -552,15 +552,19 @@ class BaseRecommender(abc.ABC):
         return Explanation(str(user), str(item), score, because, text)
 
     # ------------------------------------------------------------------ persistence
-    def save(self, directory: str | os.PathLike[str]) -> Path:
+    def save(self, directory: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
         """Write the fitted model into the folder ``directory`` (replaced atomically).
 
         The folder holds ``config.json`` (model name, parameters, schema version),
         ``ids.json`` (user and item ids), ``train.safetensors`` (the training matrix, used
         for seen-item exclusion and histories) and ``model.safetensors``.  Never pickle.
+
+        An earlier model folder at ``directory`` is replaced; a non-empty folder that is not
+        a muselab model (the user's own files) is refused with :class:`InvalidInputError`
+        unless ``overwrite=True``.
         """
         self.interactions  # noqa: B018 - raises NotFittedError before touching the disk
-        with persist.atomic_dir(directory) as tmp:
+        with persist.atomic_dir(directory, overwrite=overwrite) as tmp:
             self._write(tmp)
         return Path(directory)
 

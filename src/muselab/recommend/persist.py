@@ -10,7 +10,8 @@ A saved recommender is one directory::
     parts/             sub-models of a hybrid, one folder each
 
 Nothing is pickled.  The folder is written beside the target and renamed into place, so a
-failed save leaves any previous model untouched.
+failed save leaves any previous model untouched.  A non-empty folder that is not a saved model
+(the user's own files) is never replaced unless the caller passes ``overwrite=True``.
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ __all__ = [
     "FORMAT",
     "SCHEMA_VERSION",
     "atomic_dir",
+    "check_replaceable",
     "dense_or_sparse_from",
+    "is_model_dir",
     "read_arrays",
     "read_json",
     "sparse_from",
@@ -46,15 +49,61 @@ FORMAT = "muselab-recommender"
 SCHEMA_VERSION = 1
 
 
+def is_model_dir(folder: Path) -> bool:
+    """True if ``folder`` holds a ``config.json`` written by :func:`atomic_dir` users (a model)."""
+    try:
+        cfg = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(cfg, dict) and cfg.get("format") == FORMAT
+
+
+def check_replaceable(target: str | os.PathLike[str]) -> None:
+    """Refuse to replace an existing non-empty folder that is not a muselab model folder.
+
+    A missing or empty folder, or a folder holding a saved model (``config.json`` with
+    ``"format": "muselab-recommender"``), may be replaced; anything else is the user's data.
+
+    Raises
+    ------
+    InvalidInputError
+        ``target`` is a non-empty folder without a muselab model in it.
+    """
+    folder = Path(target)
+    if not folder.is_dir() or not any(folder.iterdir()) or is_model_dir(folder):
+        return
+    raise InvalidInputError(
+        f"{str(folder)!r} exists and is not a muselab model folder; saving would replace "
+        "its files - choose a new folder name (or pass overwrite=True to replace it)"
+    )
+
+
 @contextlib.contextmanager
-def atomic_dir(target: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a fresh temporary folder beside ``target``; on success it replaces ``target``."""
+def atomic_dir(target: str | os.PathLike[str], *, overwrite: bool = False) -> Iterator[Path]:
+    """Yield a fresh temporary folder beside ``target``; on success it replaces ``target``.
+
+    Parameters
+    ----------
+    target : path
+        The folder to write.  An existing muselab model folder (or an empty folder) there is
+        replaced; any other non-empty folder is refused unless ``overwrite`` is true.
+    overwrite : bool
+        Replace ``target`` whatever it holds.
+
+    Raises
+    ------
+    InvalidInputError
+        The parent folder is missing or not writable, ``target`` is a file, or ``target`` is
+        a non-empty folder that is not a muselab model and ``overwrite`` is false.
+    """
     target = Path(target)
     parent = target.parent if str(target.parent) else Path(".")
     if not parent.is_dir():
         raise InvalidInputError(f"output folder {str(parent)!r} does not exist; create it first")
     if target.exists() and not target.is_dir():
         raise InvalidInputError(f"model path {str(target)!r} is a file, expected a folder")
+    if not overwrite:
+        check_replaceable(target)
     try:
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=parent))
     except PermissionError as exc:

@@ -234,20 +234,9 @@ def save_model_dir(
 
 def check_model_target(folder: Path) -> None:
     """Refuse to replace an existing folder that is not a muselab model (user data)."""
-    if not folder.is_dir() or not any(folder.iterdir()):
-        return
-    cfg = folder / "config.json"
-    try:
-        is_model = json.loads(cfg.read_text(encoding="utf-8")).get("format") == (
-            "muselab-recommender"
-        )
-    except (OSError, ValueError, AttributeError):
-        is_model = False
-    if not is_model:
-        raise InvalidInputError(
-            f"{str(folder)!r} exists and is not a muselab model folder; it would be replaced - "
-            "choose a new folder name"
-        )
+    from muselab.recommend import persist
+
+    persist.check_replaceable(folder)
 
 
 def _read_catalogue_file(path: Path) -> dict[str, Item]:
