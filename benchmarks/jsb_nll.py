@@ -153,6 +153,11 @@ def main() -> None:
         default="",
         help="comma-separated shifts (default: those recorded in the checkpoint; '0' = none)",
     )
+    ap.add_argument(
+        "--mixture-all",
+        action="store_true",
+        help="also score the --checkpoints as transposition mixtures -6..6",
+    )
     ap.add_argument("--speed-repeats", type=int, default=5)
     args = ap.parse_args()
     torch.set_num_threads(1)
@@ -184,6 +189,11 @@ def main() -> None:
         v, t = frame_nll(model, data["valid"]), frame_nll(model, data["test"])
         print(f"| {describe(doc)} [{path}] | {n / 1e6:.2f}M | {train_minutes(doc)} "
               f"| {v:.3f} | {t:.3f} |")  # fmt: skip
+        if args.mixture_all:
+            sh = list(range(-6, 7))
+            v, t = mixture_nll(model, data["valid"], sh), mixture_nll(model, data["test"], sh)
+            print(f"| the same, per-frame mixture over transpositions -6..6 | | "
+                  f"| {v:.3f} | {t:.3f} |")  # fmt: skip
     model, doc = load_model(CHECKPOINT)
     n = sum(p.numel() for p in model.parameters())
     single = frame_nll(model, data["test"])
