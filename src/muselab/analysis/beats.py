@@ -4,9 +4,11 @@ The beat tracker is librosa's dynamic-programming tracker (Ellis 2007).  Two thi
 added around it:
 
 - **tempo**: the autocorrelation tempogram is computed in chunks (bounded memory for
-  hour-long files), averaged, and weighted with a log-normal prior centred on
-  ``start_bpm``; the octave decision uses the prior plus the strength of the half and
-  double tempo (so a 6/8 jig is counted in dotted quarters, not in eighths);
+  hour-long files) and averaged; every peak of it between 40 and 240 BPM is a candidate
+  beat level, and :func:`choose_tempo_level` picks the one with the best sum of onset
+  periodicity, a log-normal prior and - when the harmonic flux is given - the
+  periodicity of note and chord changes at one and two beats (see
+  :data:`TEMPO_LEVEL_WEIGHTS`);
 - **tempo drift**: a local tempo curve (the tempogram peak near the global tempo,
   median-smoothed over several seconds) is passed to the tracker as a per-frame tempo,
   so that beats follow a performance that speeds up or slows down.
@@ -21,6 +23,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,7 +31,19 @@ from numpy.typing import NDArray
 
 from muselab.errors import InvalidInputError
 
-__all__ = ["TempoEstimate", "detect_onsets", "estimate_tempo", "local_tempo", "track_beats"]
+__all__ = [
+    "TEMPO_LEVEL_WEIGHTS",
+    "TempoEstimate",
+    "TempoLevelWeights",
+    "beats_tempo",
+    "choose_tempo_level",
+    "detect_onsets",
+    "estimate_tempo",
+    "level_features",
+    "local_tempo",
+    "tempo_candidates",
+    "track_beats",
+]
 
 _WIN = 384  # tempogram window in frames (about 8.9 s at 22050 / 512)
 _CHUNK_FRAMES = 16384
@@ -52,6 +67,72 @@ class TempoEstimate:
     mean_tempogram: F64  # mean autocorrelation per row
     columns: F64  # (rows, k): the tempogram about once per second, for local tempo
     column_frames: NDArray[np.int64]  # (k,): the frame of each column
+
+
+@dataclass(frozen=True, slots=True)
+class TempoLevelWeights:
+    """Weights of the metrical-level choice of :func:`choose_tempo_level`.
+
+    A candidate tempo ``c`` (a tempogram peak) scores ::
+
+        log A(c) - log2(c / centre_bpm) ** 2 / (2 * width_octaves ** 2)
+                 + harmonic_beat * log H(c) + harmonic_two_beats * log H(c / 2)
+
+    with ``A`` the mean autocorrelation tempogram of the onset envelope and ``H`` the
+    normalised autocorrelation of the harmonic flux (note and chord changes) at the
+    candidate's beat period and at twice that period.
+
+    Parameters
+    ----------
+    centre_bpm : float
+        Centre of the log-normal tempo prior.
+    width_octaves : float
+        Standard deviation of the prior in octaves.
+    harmonic_beat, harmonic_two_beats : float
+        Weights of the harmonic-change periodicity at one and at two beat periods.
+    """
+
+    centre_bpm: float
+    width_octaves: float
+    harmonic_beat: float
+    harmonic_two_beats: float
+
+    def __post_init__(self) -> None:
+        if not (self.centre_bpm > 0 and self.width_octaves > 0):
+            raise InvalidInputError(
+                f"centre_bpm and width_octaves must be > 0, got {self.centre_bpm}, "
+                f"{self.width_octaves}"
+            )
+
+    @classmethod
+    def from_linear(cls, w: F64, *, ref_bpm: float = 100.0) -> TempoLevelWeights:
+        """Weights from the linear model over :func:`level_features` (``w`` of shape (5,)).
+
+        ``w`` multiplies ``[log A, -x**2, x, log H(c), log H(c/2)]`` with
+        ``x = log2(c / ref_bpm)``; the score is divided by ``w[0]`` and the quadratic in
+        ``x`` rewritten as a log-normal prior.
+        """
+        w = np.asarray(w, dtype=np.float64)
+        if w.shape != (5,) or w[0] <= 0 or w[1] <= 0:
+            raise InvalidInputError(
+                f"need 5 weights with positive periodicity and prior terms, got {w}"
+            )
+        q, lin = w[1] / w[0], w[2] / w[0]
+        return cls(
+            centre_bpm=float(ref_bpm * 2.0 ** (lin / (2 * q))),
+            width_octaves=float(np.sqrt(1.0 / (2 * q))),
+            harmonic_beat=float(w[3] / w[0]),
+            harmonic_two_beats=float(w[4] / w[0]),
+        )
+
+
+TEMPO_LEVEL_WEIGHTS = TempoLevelWeights(
+    centre_bpm=103.4, width_octaves=0.58, harmonic_beat=0.07, harmonic_two_beats=0.153
+)
+"""Fitted on the *valid* split of the analysis test set (two renderings, 284 clips) by
+``python benchmarks/tempo_levels.py`` (conditional logit over the candidates, L2 0.3);
+see ``benchmarks/tempo_levels.md``.  Without the harmonic terms the prior is the one
+of the same fit."""
 
 
 def _tempogram(env: F32, frame_rate: float) -> tuple[F64, F64, F64, NDArray[np.int64]]:
@@ -92,8 +173,10 @@ def estimate_tempo(
     *,
     sr: int,
     hop_length: int,
-    start_bpm: float = 110.0,
-    std_octaves: float = 1.0,
+    start_bpm: float | None = None,
+    std_octaves: float | None = None,
+    harmonic_env: F32 | None = None,
+    weights: TempoLevelWeights = TEMPO_LEVEL_WEIGHTS,
 ) -> TempoEstimate:
     """Global tempo of an onset envelope.
 
@@ -103,10 +186,15 @@ def estimate_tempo(
         Onset strength per frame (e.g. :func:`librosa.onset.onset_strength`).
     sr, hop_length : int
         Audio rate and hop: the frame rate is ``sr / hop_length``.
-    start_bpm : float
-        Centre of the log-normal tempo prior.
-    std_octaves : float
-        Width of the prior in octaves.
+    start_bpm : float, optional
+        Centre of the log-normal tempo prior; default ``weights.centre_bpm``.
+    std_octaves : float, optional
+        Width of the prior in octaves; default ``weights.width_octaves``.
+    harmonic_env : np.ndarray [shape=(n,)], optional
+        Harmonic flux on the same frames (:meth:`Frames.harmonic_flux`): adds the
+        periodicity of note and chord changes to the choice of the beat level.
+    weights : TempoLevelWeights
+        Weights of :func:`choose_tempo_level`.
 
     Returns
     -------
@@ -121,21 +209,166 @@ def estimate_tempo(
     valid = (bpms >= _MIN_BPM) & (bpms <= _MAX_BPM)
     if not np.any(mean_tg[valid] > 1e-6):
         return TempoEstimate(0.0, 0.0, bpms, mean_tg, cols, col_frames)
-    with np.errstate(divide="ignore"):
-        logprior = -0.5 * ((np.log2(bpms) - np.log2(start_bpm)) / std_octaves) ** 2
-    score = np.where(valid, np.log(np.maximum(mean_tg, 1e-10)) + logprior, -np.inf)
-    best = int(np.argmax(score))
-    # refine the lag by parabolic interpolation on the autocorrelation
-    bpm = float(bpms[best])
-    if 0 < best < len(mean_tg) - 1:
-        a, b, c = mean_tg[best - 1 : best + 2]
-        denom = a - 2 * b + c
-        if denom < 0:
-            delta = 0.5 * (a - c) / denom
-            lag = best + float(np.clip(delta, -0.5, 0.5))
-            bpm = 60.0 * frame_rate / lag
+    w = dataclasses.replace(
+        weights,
+        centre_bpm=weights.centre_bpm if start_bpm is None else float(start_bpm),
+        width_octaves=weights.width_octaves if std_octaves is None else float(std_octaves),
+    )
+    cands = tempo_candidates(bpms, mean_tg, frame_rate)
+    h_acf = None if harmonic_env is None else _autocorrelation(harmonic_env, mean_tg.size * 2)
+    bpm, best = choose_tempo_level(cands, frame_rate, h_acf, weights=w)
     strength = float(mean_tg[best] / max(mean_tg[0], 1e-10))
     return TempoEstimate(bpm, float(np.clip(strength, 0, 1)), bpms, mean_tg, cols, col_frames)
+
+
+def tempo_candidates(bpms: F64, mean_tg: F64, frame_rate: float) -> F64:
+    """Peaks of the mean tempogram between 40 and 240 BPM: candidate beat levels.
+
+    Parameters
+    ----------
+    bpms, mean_tg : np.ndarray [shape=(rows,)]
+        Tempo of every tempogram row (lag) and the mean autocorrelation there.
+    frame_rate : float
+        Frames per second of the envelope.
+
+    Returns
+    -------
+    np.ndarray [shape=(k, 3)]
+        Per candidate: tempo (BPM, lag refined by parabolic interpolation), the mean
+        autocorrelation at the peak, and the peak's row.  When the tempogram has no peak
+        in range, the strongest row in range is the only candidate.
+    """
+    a = np.asarray(mean_tg, dtype=np.float64)
+    inner = np.arange(1, a.size - 1)
+    is_peak = (a[inner] > a[inner - 1]) & (a[inner] >= a[inner + 1])
+    rows = inner[is_peak & (bpms[inner] >= _MIN_BPM) & (bpms[inner] <= _MAX_BPM)]
+    if rows.size == 0:
+        valid = np.nonzero((bpms >= _MIN_BPM) & (bpms <= _MAX_BPM))[0]
+        best = int(valid[np.argmax(a[valid])])
+        return np.array([[float(bpms[best]), float(a[best]), float(best)]])
+    out = np.empty((rows.size, 3))
+    for j, i in enumerate(rows):
+        x, y, z = a[i - 1 : i + 2]
+        denom = x - 2 * y + z
+        delta = float(np.clip(0.5 * (x - z) / denom, -0.5, 0.5)) if denom < 0 else 0.0
+        out[j] = (60.0 * frame_rate / (i + delta), y, i)
+    return out
+
+
+def _autocorrelation(x: F32, max_lag: int) -> F64:
+    """Normalised autocorrelation (lag 0 = 1) of a mean-removed signal, lags 0..max_lag-1."""
+    v = np.asarray(x, dtype=np.float64)
+    v = v - v.mean()
+    n = 1 << int(2 * v.size - 1).bit_length()
+    spec = np.fft.rfft(v, n)
+    ac = np.fft.irfft(spec * np.conj(spec), n)[:max_lag]
+    out = np.zeros(max_lag)
+    out[: ac.size] = ac / ac[0] if ac.size and ac[0] > 0 else 0.0
+    return out
+
+
+def _at_lag(acf: F64, lag: float) -> float:
+    if not 1.0 <= lag < acf.size - 1:
+        return 0.0
+    return float(np.interp(lag, np.arange(acf.size), acf))
+
+
+_FLOOR = 1e-3  # autocorrelations below this (or negative) count as this in the logs
+
+
+def level_features(
+    cands: F64, frame_rate: float, harmonic_acf: F64 | None, *, ref_bpm: float = 100.0
+) -> F64:
+    """Features of the candidate beat levels: the linear model behind :func:`choose_tempo_level`.
+
+    Parameters
+    ----------
+    cands : np.ndarray [shape=(k, 3)]
+        From :func:`tempo_candidates`.
+    frame_rate : float
+    harmonic_acf : np.ndarray [shape=(lags,)] or None
+        Normalised autocorrelation of the harmonic flux (zeros when None).
+    ref_bpm : float
+        Reference of the log-tempo ``x``.
+
+    Returns
+    -------
+    np.ndarray [shape=(k, 5)]
+        ``log A``, ``-x**2``, ``x`` (``x = log2(bpm / ref_bpm)``), ``log H(beat)``,
+        ``log H(two beats)``; autocorrelations floored at 0.001.
+    """
+    bpm, a = cands[:, 0], cands[:, 1]
+    x = np.log2(bpm / ref_bpm)
+    lag = 60.0 * frame_rate / bpm
+    if harmonic_acf is None:
+        h1 = h2 = np.zeros_like(bpm)
+    else:
+        h1 = np.log([max(_at_lag(harmonic_acf, v), _FLOOR) for v in lag])
+        h2 = np.log([max(_at_lag(harmonic_acf, 2 * v), _FLOOR) for v in lag])
+    return np.stack([np.log(np.maximum(a, _FLOOR)), -(x**2), x, h1, h2], axis=1)
+
+
+def choose_tempo_level(
+    cands: F64,
+    frame_rate: float,
+    harmonic_acf: F64 | None = None,
+    *,
+    weights: TempoLevelWeights = TEMPO_LEVEL_WEIGHTS,
+) -> tuple[float, int]:
+    """The candidate beat level with the best score (see :class:`TempoLevelWeights`).
+
+    Metrically related tempi (x2, /2, x3/2, x2/3, ...) are all peaks of the tempogram
+    and often almost equally strong; the prior prefers moderate tempi, and the
+    harmonic terms prefer the level at which the music's notes and chords change
+    regularly (chorales change harmony on every beat, reels every half bar).
+
+    Parameters
+    ----------
+    cands : np.ndarray [shape=(k, 3)]
+        From :func:`tempo_candidates`.
+    frame_rate : float
+        Frames per second of the envelopes.
+    harmonic_acf : np.ndarray, optional
+        Normalised autocorrelation of the harmonic flux over frame lags.
+    weights : TempoLevelWeights
+
+    Returns
+    -------
+    (float, int)
+        Tempo (BPM) and the tempogram row of the chosen peak.
+
+    Examples
+    --------
+    >>> cands = np.array([[60.0, 0.80, 43], [120.0, 0.80, 21]])
+    >>> choose_tempo_level(cands, 43.0)
+    (120.0, 21)
+    """
+    f = level_features(cands, frame_rate, harmonic_acf, ref_bpm=weights.centre_bpm)
+    q = 1.0 / (2.0 * weights.width_octaves**2)
+    score = f[:, 0] + q * f[:, 1] + weights.harmonic_beat * f[:, 3]
+    score = score + weights.harmonic_two_beats * f[:, 4]
+    best = int(np.argmax(score))
+    return float(cands[best, 0]), int(cands[best, 2])
+
+
+def beats_tempo(beats: F64, span: int = 4) -> float:
+    """Tempo (BPM) read from beat times: 60 / the median of ``span``-beat intervals / span.
+
+    Beat times sit on the analysis frame grid (23 ms), so single inter-beat intervals are
+    whole numbers of frames (3-4 % steps at 100 BPM); intervals over ``span`` beats
+    average the rounding away while the median still ignores a skipped or extra beat.
+
+    Returns
+    -------
+    float
+        0.0 with fewer than two beats; the median single interval with fewer than
+        ``span + 1`` beats.
+    """
+    b = np.asarray(beats, dtype=np.float64)
+    if b.size < 2:
+        return 0.0
+    k = span if b.size > span else 1
+    return float(60.0 / np.median((b[k:] - b[:-k]) / k))
 
 
 def local_tempo(

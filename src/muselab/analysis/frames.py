@@ -92,10 +92,13 @@ class Frames:
         up = np.interp(np.arange(self.n_frames), np.arange(flux.size) * (CQT_HOP // HOP), flux)
         return up.astype(np.float32)
 
-    def beat_envelope(self, harmonic_weight: float = 1.0) -> F32:
-        """Onset envelope for beat tracking: z-scored spectral flux plus harmonic flux."""
+    def beat_envelope(self, harmonic_weight: float = 1.0, harmonic: F32 | None = None) -> F32:
+        """Onset envelope for beat tracking: z-scored spectral flux plus harmonic flux.
+
+        ``harmonic`` is :meth:`harmonic_flux` when the caller has it already.
+        """
         e = self.onset_env.astype(np.float64)
-        h = self.harmonic_flux().astype(np.float64)
+        h = (self.harmonic_flux() if harmonic is None else harmonic).astype(np.float64)
         se, sh = float(e.std()), float(h.std())
         out = (e / se if se > 0 else e) + harmonic_weight * (h / sh if sh > 0 else h)
         return out.astype(np.float32)
