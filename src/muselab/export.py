@@ -13,7 +13,7 @@ from pathlib import Path
 from muselab.core import Score
 from muselab.errors import InvalidInputError, UnsupportedFormatError
 
-__all__ = ["EXPORT_FORMATS", "export", "parse_formats"]
+__all__ = ["EXPORT_FORMATS", "export", "export_one", "parse_formats"]
 
 EXPORT_FORMATS = ("mid", "wav", "flac", "svg", "png", "musicxml", "json")
 """Format names accepted by :func:`export`, which are also the file extensions written."""

@@ -69,6 +69,28 @@ def test_compose_count_gives_different_pieces(
     assert len(bodies) == 3
 
 
+def test_compose_out_file_name_writes_that_one_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "sub" / "tune.mid"
+    code, out, err = run(["compose", "-g", "rules", "--out", str(target), "--seed", "2"], capsys)
+    assert code == 0, err
+    assert out.strip() == str(target)
+    assert target.is_file() and mido.MidiFile(target).length > 0
+    assert sorted(p.name for p in target.parent.iterdir()) == ["tune.mid"]
+
+
+def test_compose_out_file_with_count_and_folder_primer_are_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["compose", "-g", "rules", "--out", str(tmp_path / "t.mid"), "--count", "2"]
+    code, _, err = run(args, capsys)
+    assert_one_line_error(code, err, "names one file")
+    assert not (tmp_path / "t.mid").exists()
+    code, _, err = run(["compose", "--primer", str(tmp_path), "--out", str(tmp_path)], capsys)
+    assert_one_line_error(code, err, "is a folder")
+
+
 def test_info_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run(
         [

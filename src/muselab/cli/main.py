@@ -69,7 +69,13 @@ def _show_warning(
 @app.command()
 def compose(
     out: Annotated[
-        Path, typer.Option("--out", "-o", help="Folder to write into (created if missing).")
+        Path,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Folder to write into (created if missing), or one file such as tune.mid "
+            "(its extension is the format; one piece only).",
+        ),
     ] = Path("out"),
     generator: Annotated[
         str | None,
@@ -113,7 +119,7 @@ def compose(
     ] = None,
 ) -> None:
     """Compose new pieces and write them in the chosen formats."""
-    from muselab.export import export, parse_formats
+    from muselab.export import export, export_one, parse_formats
     from muselab.generate import DEFAULT_GENERATOR, ComposeOptions, get_generator
 
     if not 1 <= count <= 10000:
@@ -138,14 +144,18 @@ def compose(
         top_p=top_p,
     )
     gen = get_generator(name)
-    _ensure_folder(out)
+    single = _single_file_target(out, count)
+    _ensure_folder(out.parent if single else out)
     written: list[Path] = []
     with _progress(count > 1) as progress:
         task = progress.add_task("composing", total=count)
         for i in range(count):
             opts = ComposeOptions.from_dict({**base.to_dict(), "seed": seed + i})
             score = compose_one(gen, opts, primer_score, fill)
-            written += export(score, out, f"{name}-{seed + i}", fmts, soundfont=soundfont)
+            if single:
+                written += export_one(score, out, soundfont=soundfont)
+            else:
+                written += export(score, out, f"{name}-{seed + i}", fmts, soundfont=soundfont)
             progress.advance(task)
     for p in written:
         _out.print(str(p), markup=False)
@@ -238,6 +248,19 @@ app.command(name="train")(_train)
 from muselab.cli.harmonize import harmonize as _harmonize  # noqa: E402
 
 app.command(name="harmonize")(_harmonize)
+
+
+def _single_file_target(out: Path, count: int) -> bool:
+    """Whether ``--out`` names one output file (``tune.mid``) rather than a folder."""
+    from muselab.export import EXPORT_FORMATS
+
+    if out.is_dir() or out.suffix.lower().lstrip(".") not in (*EXPORT_FORMATS, "midi", "xml"):
+        return False
+    if count != 1:
+        raise InvalidInputError(
+            f"--out {str(out)!r} names one file but --count is {count}; give a folder instead"
+        )
+    return True
 
 
 def _ensure_folder(folder: Path) -> None:

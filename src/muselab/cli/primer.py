@@ -36,6 +36,8 @@ def load_primer(path: Path | None, infill: tuple[int, int] | None) -> Score | No
         return None
     from muselab import io
 
+    if Path(path).is_dir():
+        raise InvalidInputError(f"--primer {str(path)!r} is a folder; give a score file")
     if not Path(path).is_file():
         raise InvalidInputError(f"--primer {str(path)!r} does not exist")
     return io.load(path)
