@@ -91,6 +91,19 @@ def test_compose_out_file_with_count_and_folder_primer_are_errors(
     assert_one_line_error(code, err, "is a folder")
 
 
+def test_style_chorale_picks_the_chorale_generator(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "c.json"
+    code, _, err = run(["compose", "--style", "chorale", "--bars", "2", "--out", str(out)], capsys)
+    assert code == 0, err
+    tracks = json.loads(out.read_text())["tracks"]
+    assert len(tracks) == 4
+    args = ["compose", "-g", "chorale", "--style", "jig", "--out", str(tmp_path)]
+    code, _, err = run(args, capsys)
+    assert_one_line_error(code, err, "style 'jig'")
+
+
 def test_info_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run(
         [

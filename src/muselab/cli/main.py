@@ -82,7 +82,8 @@ def compose(
         typer.Option("--generator", "-g", help="Generator name (see `muselab generators`)."),
     ] = None,
     style: Annotated[
-        str | None, typer.Option(help="Style, e.g. reel, jig, waltz, hornpipe.")
+        str | None,
+        typer.Option(help="Style, e.g. reel, jig, waltz, hornpipe; 'chorale' picks -g chorale."),
     ] = None,
     bars: Annotated[int, typer.Option(help="Length in bars.")] = 16,
     key: Annotated[str | None, typer.Option(help="Key, e.g. 'D major', 'A minor', 'F#m'.")] = None,
@@ -129,7 +130,13 @@ def compose(
 
     fill = parse_infill(infill)
     primer_score = load_primer(primer, fill)
-    name = generator or ("transformer" if primer_score is not None else DEFAULT_GENERATOR)
+    name = generator or (
+        "transformer"
+        if primer_score is not None
+        else "chorale"
+        if (style or "").strip().lower() == "chorale"
+        else DEFAULT_GENERATOR
+    )
     if seed is None:
         seed = random.SystemRandom().randrange(1_000_000)
     base = ComposeOptions(

@@ -312,6 +312,11 @@ class ChoraleGenerator:
 
     def generate(self, options: ComposeOptions) -> Score:
         """Compose a chorale of ``options.bars`` bars (see the module docstring)."""
+        if options.style is not None and options.style.strip().lower() != "chorale":
+            raise InvalidInputError(
+                f"unknown style {options.style!r} for the chorale generator; its one style is "
+                "'chorale' (folk styles: use -g transformer, lstm, vae, gan, markov or rules)"
+            )
         ts = options.time_signature or TimeSignature(0, 4, 4)
         beats = _beats_per_bar(ts)
         n = options.bars * beats
