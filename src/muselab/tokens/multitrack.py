@@ -5,26 +5,28 @@ voices of a chorale, drums) becomes **one** sequence in which every note carries
 instrument::
 
     BOS_None  Bar_None TimeSig_4/4 Position_0 Tempo_120.0 KeySig_1:0
-         Program_40 Pitch_67 Velocity_83 Duration_1.0.12      # the melody (violin)
-         Program_0 Pitch_55 Velocity_67 Duration_2.0.12       # a chord (piano)
-         Program_0 Pitch_59 Velocity_67 Duration_2.0.12
-         Program_32 Pitch_43 Velocity_67 Duration_1.0.12      # the bass
-         Program_-1 PitchDrum_36 Velocity_99 Duration_0.6.12  # a bass drum
-         Position_12 ...
+         Program_40 Pitch_67 Velocity_83 Duration_1.0.24      # the melody (violin)
+         Program_0 Pitch_55 Velocity_67 Duration_2.0.24       # a chord (piano)
+         Program_0 Pitch_59 Velocity_67 Duration_2.0.24
+         Program_32 Pitch_43 Velocity_67 Duration_1.0.24      # the bass
+         Program_-1 PitchDrum_36 Velocity_99 Duration_0.6.24  # a bass drum
+         Position_24 ...
          Bar_None TimeSig_4/4 ...
     EOS_None
 
 The scheme is MidiTok's REMI (Huang & Yang 2020) in its multi-track form (REMI+, as in
 MMT / MidiTok's ``use_programs`` with one token stream), configured here:
 
-* **Time grid.**  ``Position_k`` tokens at ``positions_per_beat`` = 12 steps per *beat of
-  the time signature* (MidiTok's beat is the denominator note): in x/4 meters 1/12 of a
-  quarter note, so 16ths, 8th- and 16th-note triplets are exact (32nds are not); in x/8 meters
-  1/12 of an eighth; in x/2 meters 1/12 of a half note (1/6 quarter: 8th triplets exact,
-  single 16ths rounded).  ``Bar`` starts every bar and repeats the meter (``TimeSig``).
+* **Time grid.**  ``Position_k`` tokens at ``positions_per_beat`` = 24 steps per *beat of
+  the time signature* (MidiTok's beat is the denominator note): 1/24 of a quarter note
+  in x/4 meters, 1/24 of an eighth in x/8 and 1/24 of a half note (1/12 quarter) in x/2,
+  so 16ths, 8th- and 16th-note triplets are exact in every meter and 32nds in x/4 and
+  x/8.  12 steps would round the 16ths of 2/2 reels and 3/2 chorales and every 32nd
+  (``benchmarks/multitrack_tokens.md`` measures both) at the same sequence length; the
+  price is a larger vocabulary (984 tokens against 792).  ``Bar`` starts every bar and
+  repeats the meter (``TimeSig``).
 * **Durations** are ``Duration_<beats>.<steps>.<resolution>`` tokens: below 4 beats on the
-  same 12-step grid, from 4 to ``max_duration_beats`` (16) beats on a quarter-beat grid;
-  longer notes are cut to 16 beats.
+  same grid, from 4 to ``max_duration_beats`` (16) beats on a quarter-beat grid.
 * **Instruments.**  ``Program_<p>`` (General MIDI 0..127, ``-1`` = drums) before every
   note; drum notes use ``PitchDrum_<p>`` tokens, separate from pitched ``Pitch_<p>``.
   Both cover the full MIDI range 0..127.
@@ -36,9 +38,9 @@ MMT / MidiTok's ``use_programs`` with one token stream), configured here:
 **What a round trip loses** (``decode(encode(score))``):
 
 1. Onsets snap to the nearest grid step (at most half a step off); durations to a
-   duration token (at least one step, less than one step off below 4 beats, as the
-   note's end is rounded apart from its onset); notes longer than 16 beats are cut to
-   16 beats.
+   duration token (at least one step; below 4 beats less than one step off, as the
+   note's end is rounded apart from its onset; from 4 beats on a quarter-beat grid);
+   notes longer than 16 beats are cut to 16 beats.
 2. Velocities snap to one of 32 levels (at most 2 off for 1..127).
 3. Tempos snap to the log grid (at most 1.8 % off); tempos outside 30..480 qpm are
    clipped; a tempo change that falls on the same bin as the one before is dropped.
@@ -48,9 +50,10 @@ MMT / MidiTok's ``use_programs`` with one token stream), configured here:
    as one track with their notes merged, and tracks are named after their GM instrument
    (``"Violin"``, ``"Drums"``), not their original names.  Give every part its own
    program to keep the parts apart.  Drum tracks come back with program 0.
-5. Tempo, meter and key changes land on the grid too; identical successive meters are
-   dropped.  Chord symbols (``Score.chords``), the title, trailing silence after the
-   last note and empty tracks are not encoded.
+5. Tempo and key changes land on the grid; a meter change can only start a bar, so one
+   that falls inside a bar of the meter before moves to the next bar line; identical
+   successive meters are dropped.  Chord symbols (``Score.chords``), the title,
+   trailing silence after the last note and empty tracks are not encoded.
 6. Meters outside :data:`TIME_SIGNATURES` cannot be encoded (an ``InvalidInputError``
    says so) because REMI would place the bar lines wrongly.
 
@@ -67,8 +70,8 @@ Examples
 >>> ids = tok.encode(s)
 >>> tok.decode_names(ids)  # doctest: +NORMALIZE_WHITESPACE
 ['BOS_None', 'Bar_None', 'TimeSig_4/4', 'Position_0', 'Tempo_120.0', 'KeySig_0:0',
- 'Program_40', 'Pitch_67', 'Velocity_79', 'Duration_1.0.12',
- 'Program_32', 'Pitch_43', 'Velocity_79', 'Duration_2.0.12', 'EOS_None']
+ 'Program_40', 'Pitch_67', 'Velocity_79', 'Duration_1.0.24',
+ 'Program_32', 'Pitch_43', 'Velocity_79', 'Duration_2.0.24', 'EOS_None']
 >>> back = tok.decode(ids)
 >>> [(t.name, t.program, [(n.pitch, n.onset, n.duration) for n in t.notes]) for t in back.tracks]
 [('Violin', 40, [(67, 0, 480)]), ('Acoustic Bass', 32, [(43, 0, 960)])]
@@ -128,7 +131,7 @@ class MultiTrackConfig:
         Encode the key map as ``KeySig`` tokens.
     """
 
-    positions_per_beat: int = 12
+    positions_per_beat: int = 24
     max_duration_beats: int = 16
     velocity_bins: int = 32
     tempo_bins: int = 81
@@ -340,7 +343,7 @@ class MultiTrackTokenizer:
             ``Pitch`` without its ``Duration``) are skipped the way MidiTok skips them;
             :meth:`grammar_error_rate` measures how many there are.
         ticks_per_beat : int, keyword-only
-            Resolution of the result (480 by default; any multiple of 24 is exact).
+            Resolution of the result (480 by default; any multiple of 48 is exact).
 
         Returns
         -------
