@@ -281,3 +281,13 @@ def test_symusic_conversion_round_trip_is_exact() -> None:
         to_symusic("x")  # type: ignore[arg-type]
     with pytest.raises(InvalidInputError, match=r"symusic\.Score in tick time"):
         from_symusic(s)
+
+
+def test_docstring_examples_hold() -> None:
+    import doctest
+
+    from muselab.io import symusicio
+
+    for mod in (multitrack, symusicio):
+        result = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE)
+        assert result.attempted > 0 and result.failed == 0, mod.__name__
