@@ -198,12 +198,15 @@ def main(argv: list[str] | None = None) -> int:
     ours = MultiTrackTokenizer()
     alt_ppb = 12 if ours.config.positions_per_beat != 12 else 24
     alt = MultiTrackTokenizer(MultiTrackConfig(positions_per_beat=alt_ppb))
+    pc = MultiTrackTokenizer(MultiTrackConfig(program_changes=True))
     codecs = [
         Codec(f"**muselab multitrack** (REMI+programs, {ours.config.positions_per_beat}/beat, "
               "tempo, meter, key)", ours.encode,
               lambda ids: ours.decode(ids, ticks_per_beat=TPB), ours.vocab_size, extra=2),
         Codec(f"muselab multitrack with positions_per_beat={alt_ppb}", alt.encode,
               lambda ids: alt.decode(ids, ticks_per_beat=TPB), alt.vocab_size, extra=2),
+        Codec("muselab multitrack with program_changes=True", pc.encode,
+              lambda ids: pc.decode(ids, ticks_per_beat=TPB), pc.vocab_size, extra=2),
         miditok_codec("REMI"),
         miditok_codec("TSD"),
         miditok_codec("MIDILike"),
@@ -268,8 +271,10 @@ def main(argv: list[str] | None = None) -> int:
         "changes is a tune whose meter change falls inside a bar (moved to the next bar "
         "line, see `docs/encodings.md`).",
         "- Tokens per note are the same as MidiTok's default REMI (plus tempo and key tokens); "
-        "TSD is 3-4 % shorter, MIDI-Like about 20 % longer. No drum tracks in this "
-        "material (drums are covered by the unit tests).",
+        "TSD is 3-4 % shorter, MIDI-Like about 20 % longer. `program_changes=True` (a "
+        "Program token only where the instrument changes) saves about 11 % on the tunes "
+        "with block chords and under 1 % on the chorales, whose voices alternate at every "
+        "onset. No drum tracks in this material (drums are covered by the unit tests).",
         "- Times vary by +-30 % between runs on this shared machine; the encodings are equally "
         "fast.",
     ]

@@ -111,6 +111,15 @@ def test_quantisation_to_the_grid_and_long_notes_cut() -> None:
     )  # fmt: skip
 
 
+def test_program_changes_option_is_shorter_and_still_exact() -> None:
+    pc = MultiTrackTokenizer(MultiTrackConfig(program_changes=True))
+    s = _band()
+    ids = pc.encode(s)
+    assert len(ids) < len(TOK.encode(s))
+    assert pc.decode_names(ids).count("Program_0") < len(s.tracks[1].notes)
+    assert _notes(pc.decode(ids)) == _notes(s)
+
+
 def test_meter_changes_and_eighth_note_meters() -> None:
     s = Score(
         tracks=[Track("Fiddle", 40, notes=[Note(74, 0, 720), Note(76, 1440 + 240, 240)])],
