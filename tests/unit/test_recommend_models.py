@@ -36,6 +36,12 @@ PARAMS: dict[str, dict] = {
     "content": {},
     "social": {},
     "hybrid": {"parts": "ease:lam=5:min_item_count=1,itemknn:k=20", "weights": "auto"},
+    "rerank": {
+        "parts": "ease:lam=5:min_item_count=1,itemknn:k=20,userknn:k=10",
+        "candidates": 10,
+        "rounds": 30,
+        "min_data_in_leaf": 5,
+    },
 }
 
 

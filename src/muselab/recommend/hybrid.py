@@ -41,8 +41,8 @@ def parse_parts(spec: str) -> list[tuple[str, dict[str, Any]]]:
             continue
         name, *kvs = chunk.split(":")
         name = name.strip().lower()
-        if name == "hybrid":
-            raise InvalidInputError("a hybrid cannot contain another hybrid")
+        if name in ("hybrid", "rerank"):
+            raise InvalidInputError(f"a hybrid cannot contain another hybrid ({name!r})")
         parts.append((name, parse_params(name, kvs)))
     if len(parts) < 2:
         raise InvalidInputError(f"a hybrid needs at least two parts, got {spec!r}")

@@ -39,6 +39,7 @@ MODELS: dict[str, tuple[str, str]] = {
     "content": ("muselab.recommend.content", "ContentRecommender"),
     "social": ("muselab.recommend.social", "SocialRecommender"),
     "hybrid": ("muselab.recommend.hybrid", "Hybrid"),
+    "rerank": ("muselab.recommend.rerank", "Rerank"),
 }
 """Model name -> (module, class).  Modules are imported on first use."""
 

@@ -1,0 +1,313 @@
+"""Learning-to-rank hybrid: gradient-boosted trees re-rank the union of several models' lists.
+
+Two-stage recommendation as practised in industry and in recommender-system challenges
+(candidate generation, then a learned ranker; e.g. Covington et al., "Deep Neural Networks
+for YouTube Recommendations", RecSys 2016).  Every part (EASE, kNN, RP3beta, ALS, a friends
+graph, ...) proposes its top ``candidates`` items for a user; the union is described by one
+feature row per (user, item):
+
+* per part: the user's z-scored score of the item and ``log1p`` of its rank in that part's
+  list (``candidates`` when the part did not propose it);
+* for a :class:`~muselab.recommend.social.SocialRecommender` part also its raw score (how
+  many friends listen to the item, with binary weighting);
+* ``log1p`` of the item's number of training users and of the user's number of items.
+
+A LightGBM classifier (binary log-loss) learns which candidates are relevant.  Its training
+labels come from a validation split carved out of the training data (per-user random
+hold-out): the parts are fitted on the rest, their candidates for the held-out items are
+labelled, the trees are trained, and the parts are re-fitted on all the training data.  Test
+data is never seen.  Unlike a linear blend (:class:`~muselab.recommend.hybrid.Hybrid`), the
+trees can weigh a part differently for light and heavy listeners, popular and rare items.
+
+Items outside every part's list rank below all candidates (ordered by the parts' mean
+z-score); items in the history passed to ``_score`` are never candidates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import scipy.sparse as sp
+
+from muselab.errors import CorruptFileError, InvalidInputError, MissingDependencyError
+from muselab.recommend.base import BaseRecommender, Params, top_k
+from muselab.recommend.data import Interactions
+from muselab.recommend.hybrid import _zscore, parse_parts
+
+__all__ = ["Rerank", "RerankParams"]
+
+_DEFAULT_PARTS = "ease:min_item_count=3,itemknn,userknn,rp3beta,als:regularization=0.5:alpha=0.5"
+
+
+def _lightgbm() -> Any:
+    try:
+        import lightgbm
+    except ImportError as exc:  # pragma: no cover - lightgbm is a dependency
+        raise MissingDependencyError(
+            "the rerank model needs LightGBM: pip install lightgbm"
+        ) from exc
+    return lightgbm
+
+
+@dataclass(frozen=True)
+class RerankParams(Params):
+    """Parameters of :class:`Rerank`.
+
+    Attributes
+    ----------
+    parts : str
+        Comma-separated part specs ``name[:param=value...]`` (as for ``hybrid``).
+    candidates : int
+        Items each part proposes per user.
+    rounds : int
+        Boosting rounds.
+    learning_rate : float
+    num_leaves : int
+        Leaves per tree.
+    min_data_in_leaf : int
+        Fewest training rows in a leaf (regularises; lower it for tiny data).
+    validation_fraction : float
+        Share of each user's training items held out to label the candidates.
+    seed : int
+        Seed of the validation split and of the trees' bagging.
+    """
+
+    parts: str = _DEFAULT_PARTS
+    candidates: int = 50
+    rounds: int = 150
+    learning_rate: float = 0.03
+    num_leaves: int = 15
+    min_data_in_leaf: int = 200
+    validation_fraction: float = 0.2
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        parse_parts(self.parts)
+        for name in ("candidates", "rounds", "num_leaves", "min_data_in_leaf"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise InvalidInputError(f"{name} must be a positive integer, got {v!r}")
+        if self.num_leaves < 2:
+            raise InvalidInputError(f"num_leaves must be >= 2, got {self.num_leaves!r}")
+        if not 0 < self.learning_rate <= 1:
+            raise InvalidInputError(f"learning_rate must be in (0, 1], got {self.learning_rate!r}")
+        if not 0 < self.validation_fraction < 1:
+            raise InvalidInputError(
+                f"validation_fraction must be in (0, 1), got {self.validation_fraction!r}"
+            )
+
+
+class Rerank(BaseRecommender):
+    """Two-stage hybrid: the parts propose candidates, LightGBM ranks them.
+
+    After :meth:`fit`, ``validation`` holds the number of labelled candidate rows, the share
+    of held-out items the candidates covered, and the feature names.
+
+    Examples
+    --------
+    >>> from muselab.recommend import create_recommender
+    >>> model = create_recommender("rerank", ["parts=ease,itemknn,userknn"])  # doctest: +SKIP
+    >>> model.fit(inter).recommend("alice", k=10)  # doctest: +SKIP
+    """
+
+    name: ClassVar[str] = "rerank"
+    Params = RerankParams
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        self._specs = parse_parts(self.params.parts)
+        self.parts: list[BaseRecommender] = []
+        self._booster: Any = None
+        self.validation: dict[str, Any] = {}
+
+    # ------------------------------------------------------------------ features
+    def _make_parts(self) -> list[BaseRecommender]:
+        from muselab.recommend.registry import create_recommender
+
+        return [create_recommender(name, params) for name, params in self._specs]
+
+    def feature_names(self) -> list[str]:
+        """Names of the feature columns, in order."""
+        names = [name for name, _ in self._specs]
+        out = [f"z_{n}_{i}" for i, n in enumerate(names)]
+        out += [f"logrank_{n}_{i}" for i, n in enumerate(names)]
+        out += [f"raw_{n}_{i}" for i, n in enumerate(names) if n == "social"]
+        return [*out, "log_item_users", "log_user_items"]
+
+    def _features(
+        self,
+        parts: list[BaseRecommender],
+        users: np.ndarray,
+        rows: sp.csr_matrix,
+        log_pop: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Candidates of ``rows`` and their features.
+
+        Returns ``(row_of, item_of, features, mean_z)``: the row and item of every
+        candidate, its feature matrix, and the parts' mean z-score of every item (for
+        the items that are not candidates).
+        """
+        c = self.params.candidates
+        n, n_items = rows.shape
+        seen_r, seen_c = rows.nonzero()
+        zs, raws, tops = [], [], []
+        mean_z = np.zeros((n, n_items), np.float32)
+        for (name, _), m in zip(self._specs, parts, strict=True):
+            raw = np.asarray(m._score(users, rows), np.float32)
+            z = _zscore(raw)
+            mean_z += z
+            z[seen_r, seen_c] = -np.inf
+            zs.append(z)
+            tops.append(top_k(z, c)[0])
+            if name == "social":
+                raws.append(raw)
+        mean_z /= len(parts)
+        cand = np.hstack(tops)  # (n, parts * c); -1 pads
+        cand = np.sort(cand, axis=1)
+        keep = cand >= 0
+        keep[:, 1:] &= cand[:, 1:] != cand[:, :-1]
+        row_of, col = np.nonzero(keep)
+        item_of = cand[row_of, col]
+        feats = [np.where(np.isfinite(z[row_of, item_of]), z[row_of, item_of], -10.0) for z in zs]
+        rank = np.full((n, n_items), c, np.int32)
+        ar = np.arange(n)[:, None]
+        for top in tops:
+            rank[:] = c
+            ok = top >= 0
+            rank[np.broadcast_to(ar, top.shape)[ok], top[ok]] = np.broadcast_to(
+                np.arange(c), top.shape
+            )[ok]
+            feats.append(np.log1p(rank[row_of, item_of]).astype(np.float32))
+        feats += [r[row_of, item_of] for r in raws]
+        feats.append(log_pop[item_of])
+        feats.append(np.log1p(np.diff(rows.indptr)).astype(np.float32)[row_of])
+        x = np.stack(feats, axis=1).astype(np.float32)
+        return row_of, item_of, x, mean_z
+
+    # ------------------------------------------------------------------ fitting
+    def _fit(self, train: Interactions) -> None:
+        from muselab.recommend.splits import holdout_split
+
+        lgb = _lightgbm()
+        p = self.params
+        fit_part, val_part = holdout_split(
+            train, test_fraction=p.validation_fraction, seed=p.seed + 3000
+        )
+        parts = [m.fit(fit_part) for m in self._make_parts()]
+        users = np.flatnonzero(np.diff(val_part.matrix.indptr) > 0)
+        if len(users) == 0:
+            raise InvalidInputError(
+                "rerank: the validation split is empty; the data has too few interactions "
+                "per user to learn a ranker"
+            )
+        log_pop = np.log1p(fit_part.item_counts()).astype(np.float32)
+        xs, ys = [], []
+        covered = 0
+        for lo in range(0, len(users), 512):
+            u = users[lo : lo + 512]
+            rel = val_part.matrix[u]
+            row_of, item_of, x, _ = self._features(parts, u, fit_part.matrix[u], log_pop)
+            bounds = np.searchsorted(row_of, np.arange(len(u) + 1))  # row_of is sorted
+            label = np.zeros(len(row_of), np.float32)
+            for r in range(len(u)):
+                a, b = bounds[r], bounds[r + 1]
+                label[a:b] = np.isin(item_of[a:b], rel.indices[rel.indptr[r] : rel.indptr[r + 1]])
+            covered += int(label.sum())
+            xs.append(x)
+            ys.append(label)
+        x_all, y_all = np.vstack(xs), np.concatenate(ys)
+        if y_all.min() == y_all.max():
+            raise InvalidInputError(
+                "rerank: the parts' candidates hold no (or only) held-out items; "
+                "raise candidates or use more data"
+            )
+        booster_params = {
+            "objective": "binary",
+            "learning_rate": p.learning_rate,
+            "num_leaves": p.num_leaves,
+            "min_data_in_leaf": p.min_data_in_leaf,
+            "feature_fraction": 0.8,
+            "bagging_fraction": 0.8,
+            "bagging_freq": 1,
+            "seed": p.seed,
+            "deterministic": True,
+            "force_row_wise": True,
+            "num_threads": 1,
+            "verbose": -1,
+        }
+        data = lgb.Dataset(x_all, y_all, feature_name=self.feature_names(), free_raw_data=True)
+        self._booster = lgb.train(booster_params, data, num_boost_round=p.rounds)
+        self.validation = {
+            "rows": len(y_all),
+            "positives": int(y_all.sum()),
+            "candidate_recall": covered / max(val_part.nnz, 1),
+            "features": self.feature_names(),
+        }
+        self.parts = [m.fit(train) for m in self._make_parts()]
+
+    # ------------------------------------------------------------------ scoring
+    def _score(self, users: np.ndarray, rows: sp.csr_matrix) -> np.ndarray:
+        if self._booster is None:  # pragma: no cover - fit/load set it
+            raise CorruptFileError("rerank model has no trees")
+        log_pop = np.log1p(self.interactions.item_counts()).astype(np.float32)
+        row_of, item_of, x, mean_z = self._features(self.parts, users, rows, log_pop)
+        # non-candidates: below every candidate, in the order of the parts' mean z-score
+        out = (1.0 / (1.0 + np.exp(-np.clip(mean_z, -30, 30)))).astype(np.float32)
+        if len(row_of):
+            out[row_of, item_of] = 2.0 + self._booster.predict(x, num_threads=1)
+        return out
+
+    def _similar(self, item: int) -> np.ndarray:
+        total = np.zeros(self.interactions.n_items, np.float32)
+        for m in self.parts:
+            total += _zscore(m._similar(item)[None, :])[0]
+        return total / len(self.parts)
+
+    def _contributions(self, row: sp.csr_matrix, item: int) -> np.ndarray | None:
+        out = np.zeros(row.nnz, np.float32)
+        found = False
+        for m in self.parts:
+            c = m._contributions(row, item)
+            if c is None:
+                continue
+            s = m._score(np.array([-1]), row)
+            finite = s[np.isfinite(s)]
+            std = float(finite.std()) if finite.size else 1.0
+            out += np.float32(1.0 / (std if std > 0 else 1.0)) * c
+            found = True
+        return out if found else None
+
+    # ------------------------------------------------------------------ persistence
+    def _arrays(self) -> dict[str, np.ndarray]:
+        text = self._booster.model_to_string() if self._booster is not None else ""
+        return {"booster": np.frombuffer(text.encode("utf-8"), dtype=np.uint8).copy()}
+
+    def _extra(self) -> dict[str, Any]:
+        return {"validation": self.validation}
+
+    def _restore(self, arrays: Any, extra: Any) -> None:
+        lgb = _lightgbm()
+        try:
+            text = bytes(np.asarray(arrays["booster"], np.uint8)).decode("utf-8")
+            self._booster = lgb.Booster(model_str=text)
+        except (KeyError, UnicodeDecodeError, lgb.basic.LightGBMError) as exc:
+            raise CorruptFileError(f"rerank model: unreadable LightGBM trees ({exc})") from exc
+        self.validation = dict(extra.get("validation", {}))
+
+    def _save_parts(self, directory: Path) -> None:
+        for n, m in enumerate(self.parts):
+            sub = directory / f"{n}-{m.name}"
+            sub.mkdir()
+            m._write(sub)
+
+    def _load_parts(self, directory: Path) -> None:
+        subs = sorted(directory.iterdir(), key=lambda d: int(d.name.split("-")[0]))
+        self.parts = [BaseRecommender.load(d) for d in subs]
+        if len(self.parts) != len(self._specs):
+            raise InvalidInputError(
+                f"{str(directory)!r} holds {len(self.parts)} parts, the config names "
+                f"{len(self._specs)}"
+            )

@@ -1,0 +1,120 @@
+"""The learning-to-rank hybrid on tiny synthetic data whose right answer is known."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from muselab.errors import CorruptFileError, InvalidInputError
+from muselab.recommend import Interactions, create_recommender, load_recommender
+from muselab.recommend.persist import read_arrays, write_arrays
+from muselab.recommend.rerank import Rerank
+
+SMALL = {"candidates": 10, "rounds": 30, "min_data_in_leaf": 5}
+
+
+SIZES = (60, 20, 20, 20)  # listeners per group: group 0's items are the most popular
+
+
+def _groups(items: int = 8, has: int = 4) -> Interactions:
+    """Listener groups with their own items; each listener has ``has`` of their group's.
+
+    Popularity alone recommends group 0's items to everybody; co-occurrence recommends a
+    listener's own group.
+    """
+    rng = np.random.default_rng(1)
+    users, its, weights = [], [], []
+    for g, size in enumerate(SIZES):
+        for n in range(size):
+            for j in rng.choice(items, size=has, replace=False):
+                users.append(f"g{g}u{n}")
+                its.append(f"g{g}i{j}")
+                weights.append(float(rng.integers(1, 30)))
+    return Interactions.from_arrays(users, its, weights)
+
+
+@pytest.fixture(scope="module")
+def data() -> Interactions:
+    return _groups()
+
+
+@pytest.fixture(scope="module")
+def model(data: Interactions) -> Rerank:
+    m = create_recommender("rerank", {"parts": "popularity,itemknn:k=20", **SMALL})
+    assert isinstance(m, Rerank)
+    return m.fit(data)
+
+
+def test_ranker_trusts_the_part_that_knows(model: Rerank, data: Interactions) -> None:
+    # listeners of the small groups get their own group's items, not the popular group's
+    for g in (1, 2, 3):
+        for n in range(SIZES[g]):
+            user = f"g{g}u{n}"
+            recs = model.recommend(user, k=3)
+            assert all(r.item.startswith(f"g{g}i") for r in recs), (user, recs)
+    assert model.parts[0].recommend("g1u0", k=1)[0].item.startswith("g0i")  # popularity
+    gain = dict(
+        zip(
+            model.feature_names(),
+            model._booster.feature_importance(importance_type="gain"),
+            strict=True,
+        )
+    )
+    knn = gain["z_itemknn_1"] + gain["logrank_itemknn_1"]
+    pop = gain["z_popularity_0"] + gain["logrank_popularity_0"]
+    assert knn > pop
+    assert model.validation["positives"] > 0
+    assert 0 < model.validation["candidate_recall"] <= 1
+
+
+def test_round_trip_keeps_the_trees(model: Rerank, tmp_path: Path) -> None:
+    folder = model.save(tmp_path / "rerank")
+    loaded = load_recommender(folder)
+    assert isinstance(loaded, Rerank) and len(loaded.parts) == 2
+    users = np.arange(model.interactions.n_users)
+    a, sa = model.recommend_indices(users, 5)
+    b, sb = loaded.recommend_indices(users, 5)
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(sa, sb, rtol=1e-6)
+    assert loaded.validation["features"] == model.feature_names()
+
+
+def test_corrupt_trees_are_reported(model: Rerank, tmp_path: Path) -> None:
+    folder = model.save(tmp_path / "rerank")
+    arrays = read_arrays(folder / "model.safetensors")
+    arrays["booster"] = np.frombuffer(b"not a tree model", np.uint8).copy()
+    write_arrays(folder / "model.safetensors", arrays)
+    with pytest.raises(CorruptFileError, match="unreadable LightGBM trees"):
+        load_recommender(folder)
+
+
+def test_unknown_listener_and_history(model: Rerank) -> None:
+    recs = model.recommend("nobody", k=3)
+    assert [r.source for r in recs] == ["popularity"] * 3
+    recs = model.recommend_for_history(["g2i0", "g2i1", "g2i2"], k=2)
+    assert all(r.item.startswith("g2i") and r.source == "model" for r in recs)
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"candidates": 0}, "candidates must be a positive integer"),
+        ({"rounds": 1.5}, "rounds must be a positive integer"),
+        ({"num_leaves": 1}, "num_leaves must be >= 2"),
+        ({"learning_rate": 2.0}, "learning_rate must be in"),
+        ({"validation_fraction": 1.0}, "validation_fraction must be in"),
+        ({"parts": "ease"}, "at least two parts"),
+        ({"parts": "ease,rerank"}, "cannot contain another hybrid"),
+    ],
+)
+def test_bad_parameters(params: dict, match: str) -> None:
+    with pytest.raises(InvalidInputError, match=match):
+        create_recommender("rerank", params)
+
+
+def test_too_little_data_is_a_clear_error() -> None:
+    one_each = Interactions.from_arrays([f"u{n}" for n in range(20)], ["a", "b"] * 10, [1.0] * 20)
+    with pytest.raises(InvalidInputError, match="rerank: "):
+        create_recommender("rerank", {"parts": "popularity,itemknn", **SMALL}).fit(one_each)
