@@ -167,8 +167,13 @@ def test_internal_error_is_500_json(model_dir: Path, monkeypatch: pytest.MonkeyP
     assert r.json() == {"error": "internal error: RuntimeError (a bug in muselab)"}
 
 
-def test_create_app_needs_a_model(tmp_path: Path) -> None:
-    with pytest.raises(InvalidInputError, match="needs a model folder"):
-        create_app()
+def test_without_a_model_the_recommend_routes_are_503(tmp_path: Path) -> None:
+    c = TestClient(create_app())  # compose and analyse only
+    assert get(c, "/health") == {"status": "ok", "model": None}
+    expected = {"error": "no recommender loaded; start with muselab serve --model DIR"}
+    assert get(c, "/recommend/u1", 503) == expected
+    assert get(c, "/similar/a", 503, k=2) == expected
+    r = c.post("/recommend", json={"items": ["a"], "k": 2})
+    assert r.status_code == 503 and r.json() == expected
     with pytest.raises(InvalidInputError, match="does not exist"):
         create_app(model_dir=tmp_path / "missing")

@@ -92,54 +92,50 @@ def plot_analysis(
     out = Path(path)
     if out.suffix.lower() != ".png":
         raise InvalidInputError(f"--plot must end in .png, got {str(out)!r}")
-    import matplotlib
+    # a Figure without pyplot: no global state, safe in a web server's worker threads
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    fig = Figure(figsize=(width, 4.2))
+    ax = fig.subplots()
+    dur = max(result.duration, 1e-3)
+    if score is not None:
+        _draw_roll(ax, score)
+    elif audio is not None:
+        from muselab.analysis.loader import load_audio
 
-    fig, ax = plt.subplots(figsize=(width, 4.2))
-    try:
-        dur = max(result.duration, 1e-3)
-        if score is not None:
-            _draw_roll(ax, score)
-        elif audio is not None:
-            from muselab.analysis.loader import load_audio
+        a = audio if isinstance(audio, Audio) else load_audio(audio, sr=8000)
+        t, lo, hi = _envelope(a)
+        ax.fill_between(t, lo, hi, color="#4a6fa5", lw=0)
+        ax.set_ylim(-1.05, 1.05)
+        ax.set_ylabel("amplitude")
+    y0, y1 = ax.get_ylim()
+    for b in result.beats:
+        ax.axvline(b, color="#999999", lw=0.4, alpha=0.6)
+    for d in result.downbeats:
+        ax.axvline(d, color="#333333", lw=1.0, alpha=0.8)
+    top = y1 + 0.02 * (y1 - y0)
+    shown = 0
+    for i, c in enumerate(result.chords):
+        shade = "#f4d35e" if i % 2 else "#ee964b"
+        ax.axvspan(c.start, c.end, ymin=0.96, ymax=1.0, color=shade, alpha=0.8, lw=0)
+        if c.label != "N" and shown < _MAX_LABELS and (c.end - c.start) > dur / 250:
+            from muselab.render.pianoroll import chord_display_name
 
-            a = audio if isinstance(audio, Audio) else load_audio(audio, sr=8000)
-            t, lo, hi = _envelope(a)
-            ax.fill_between(t, lo, hi, color="#4a6fa5", lw=0)
-            ax.set_ylim(-1.05, 1.05)
-            ax.set_ylabel("amplitude")
-        y0, y1 = ax.get_ylim()
-        for b in result.beats:
-            ax.axvline(b, color="#999999", lw=0.4, alpha=0.6)
-        for d in result.downbeats:
-            ax.axvline(d, color="#333333", lw=1.0, alpha=0.8)
-        top = y1 + 0.02 * (y1 - y0)
-        shown = 0
-        for i, c in enumerate(result.chords):
-            shade = "#f4d35e" if i % 2 else "#ee964b"
-            ax.axvspan(c.start, c.end, ymin=0.96, ymax=1.0, color=shade, alpha=0.8, lw=0)
-            if c.label != "N" and shown < _MAX_LABELS and (c.end - c.start) > dur / 250:
-                from muselab.render.pianoroll import chord_display_name
-
-                ax.text(c.start, top, chord_display_name(c.label), fontsize=7, va="bottom")
-                shown += 1
-        ax.set_xlim(0, dur)
-        ax.set_xlabel("time (s)")
-        bits = [result.source]
-        if result.key:
-            bits.append(f"key {result.key}")
-        if result.meter:
-            bits.append(result.meter)
-        if result.tempo:
-            bits.append(f"{result.tempo:.1f} BPM")
-        if result.key_changes:
-            bits.append("modulates: " + ", ".join(k.key for k in result.key_changes[:4]))
-        ax.set_title("  |  ".join(bits), fontsize=10, pad=18)
-        fig.tight_layout()
-        with atomic_path(out) as tmp:
-            fig.savefig(tmp, dpi=110, format="png")
-    finally:
-        plt.close(fig)
+            ax.text(c.start, top, chord_display_name(c.label), fontsize=7, va="bottom")
+            shown += 1
+    ax.set_xlim(0, dur)
+    ax.set_xlabel("time (s)")
+    bits = [result.source]
+    if result.key:
+        bits.append(f"key {result.key}")
+    if result.meter:
+        bits.append(result.meter)
+    if result.tempo:
+        bits.append(f"{result.tempo:.1f} BPM")
+    if result.key_changes:
+        bits.append("modulates: " + ", ".join(k.key for k in result.key_changes[:4]))
+    ax.set_title("  |  ".join(bits), fontsize=10, pad=18)
+    fig.tight_layout()
+    with atomic_path(out) as tmp:
+        fig.savefig(tmp, dpi=110, format="png")
     return out

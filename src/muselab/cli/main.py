@@ -121,7 +121,7 @@ def compose(
 ) -> None:
     """Compose new pieces and write them in the chosen formats."""
     from muselab.export import export, export_one, parse_formats
-    from muselab.generate import DEFAULT_GENERATOR, ComposeOptions, get_generator
+    from muselab.generate import ComposeOptions, get_generator
 
     if not 1 <= count <= 10000:
         raise InvalidInputError(f"--count must be 1..10000, got {count}")
@@ -130,13 +130,9 @@ def compose(
 
     fill = parse_infill(infill)
     primer_score = load_primer(primer, fill)
-    name = generator or (
-        "transformer"
-        if primer_score is not None
-        else "chorale"
-        if (style or "").strip().lower() == "chorale"
-        else DEFAULT_GENERATOR
-    )
+    from muselab.generate.priming import choose_generator
+
+    name = choose_generator(generator, style=style, primed=primer_score is not None)
     if seed is None:
         seed = random.SystemRandom().randrange(1_000_000)
     base = ComposeOptions(

@@ -1,4 +1,4 @@
-"""``muselab serve``: the web API (FastAPI under uvicorn) around a fitted recommender."""
+"""``muselab serve``: the web studio and API (FastAPI, uvicorn); ``--model`` adds a recommender."""
 
 from __future__ import annotations
 
@@ -17,8 +17,13 @@ _err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 def serve(
     model: Annotated[
-        Path, typer.Option("--model", "-m", help="Model folder written by `recommend fit`.")
-    ],
+        Path | None,
+        typer.Option(
+            "--model",
+            "-m",
+            help="Recommender folder written by `recommend fit` (without it: no /recommend).",
+        ),
+    ] = None,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     store: Annotated[
@@ -26,18 +31,28 @@ def serve(
         typer.Option(help="Catalogue store (x.db, postgresql://...) for item names and links."),
     ] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
+    max_upload_mb: Annotated[
+        float, typer.Option(help="Largest upload for /analyze and /compose/continue, MiB.")
+    ] = 50.0,
 ) -> None:
-    """Serve GET /recommend/{user}?k=, GET /similar/{item}?k= and GET /health over HTTP."""
+    """Serve the web studio (/), /compose, /analyze and, with --model, /recommend over HTTP."""
     import uvicorn
 
     from muselab.web import create_app
 
     if not 0 < port < 65536:
         raise InvalidInputError(f"--port must be 1..65535, got {port}")
-    app = create_app(model_dir=model, store=store)  # a bad folder fails here, before listening
+    if store is not None and model is None:
+        raise InvalidInputError("--store names items of a recommender; give --model DIR too")
+    # a bad folder fails here, before listening
+    app = create_app(model_dir=model, store=store, max_upload_mb=max_upload_mb)
+    what = (
+        f"studio, compose, analyze and recommend ({app.state.recommend.model.name} from {model})"
+        if model is not None
+        else "studio, compose and analyze (no recommender: add --model DIR)"
+    )
     _err.print(
-        f"muselab: serving {app.state.recommend.model.name} from {model} on "
-        f"http://{host}:{port} (docs at /docs; Ctrl+C stops)",
+        f"muselab: serving {what} on http://{host}:{port}/ (API docs at /docs; Ctrl+C stops)",
         markup=False,
     )
     uvicorn.run(app, host=host, port=port, log_level=log_level)

@@ -7,7 +7,12 @@ from collections.abc import Callable
 from muselab.errors import InvalidInputError
 from muselab.generate.base import Generator
 
-__all__ = ["DEFAULT_GENERATOR", "available_generators", "get_generator"]
+__all__ = [
+    "DEFAULT_GENERATOR",
+    "available_generators",
+    "describe_generators",
+    "get_generator",
+]
 
 
 def _rules() -> Generator:
@@ -62,6 +67,16 @@ _FACTORIES: dict[str, Callable[[], Generator]] = {
     "chorale": _chorale,
 }
 
+_DESCRIPTIONS: dict[str, str] = {
+    "markov": "Variable-order Markov model of folk melodies (Nottingham, O'Neill), with chords.",
+    "rules": "Rule-based composer: phrase form, cadences, melodic rules; no training data.",
+    "transformer": "Folk-tune Transformer (Nottingham, Essen, O'Neill); continues and infills.",
+    "lstm": "Folk-tune LSTM (Nottingham, Essen, O'Neill); continues and infills.",
+    "vae": "Folk melody VAE: 2-bar units interpolated in latent space, with chords.",
+    "gan": "Chord-conditioned bar GAN: a folk melody composed bar by bar over chords.",
+    "chorale": "Four-voice chorales (SATB) from the Bach-chorale Transformer.",
+}
+
 DEFAULT_GENERATOR = "transformer"
 """The generator ``muselab compose`` uses when none is named: the shipped folk Transformer."""
 
@@ -69,6 +84,11 @@ DEFAULT_GENERATOR = "transformer"
 def available_generators() -> list[str]:
     """Names accepted by :func:`get_generator`."""
     return sorted(_FACTORIES)
+
+
+def describe_generators() -> dict[str, str]:
+    """Name -> one-line description of every generator (for ``GET /generators``)."""
+    return {name: _DESCRIPTIONS.get(name, "") for name in available_generators()}
 
 
 def get_generator(name: str = DEFAULT_GENERATOR) -> Generator:

@@ -7,6 +7,7 @@ beside it as ``<stem>-2.svg``, ``<stem>-3.svg``, ...
 
 from __future__ import annotations
 
+import importlib.resources
 import os
 from pathlib import Path
 
@@ -64,6 +65,9 @@ def svg_pages_from_musicxml(
         raise InvalidInputError("musicxml must be a non-empty MusicXML string")
     verovio.enableLog(verovio.LOG_OFF)  # verovio otherwise prints warnings to stderr
     tk = verovio.toolkit()
+    # verovio keeps its default resource path (fonts) per thread and sets it on import only,
+    # so a toolkit made in another thread (e.g. a web server's worker) finds no fonts
+    tk.setResourcePath(str(importlib.resources.files("verovio") / "data"))
     tk.setOptions(
         {
             "pageWidth": page_width,

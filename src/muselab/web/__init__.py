@@ -1,11 +1,13 @@
-"""muselab's web API (FastAPI): the seed of the web studio.
+"""muselab's web API (FastAPI) and web studio: compose, analyse and recommend over HTTP.
 
 >>> from muselab.web import create_app  # doctest: +SKIP
->>> app = create_app(model_dir="models/ease")  # doctest: +SKIP
+>>> app = create_app()  # compose and analyse only  # doctest: +SKIP
+>>> app = create_app(model_dir="models/ease")  # and recommend  # doctest: +SKIP
 
-Run it with ``muselab serve --model models/ease``.  Routes live in :mod:`muselab.web.routes`,
-one module per capability; :mod:`muselab.web.app` assembles them and maps muselab errors to
-4xx JSON bodies ``{"error": "..."}``.
+Run it with ``muselab serve [--model models/ease]`` and open http://127.0.0.1:8000/ for the
+studio page.  Routes live in :mod:`muselab.web.routes`, one module per capability;
+:mod:`muselab.web.app` assembles them and maps muselab errors to 4xx JSON bodies
+``{"error": "..."}``.  See ``docs/web.md``.
 """
 
 from muselab.web.app import create_app

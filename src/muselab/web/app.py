@@ -2,11 +2,15 @@
 
 Errors are JSON ``{"error": "<one line>"}``:
 
-* 400 - a muselab error caused by the request (bad value);
+* 400 - a muselab error caused by the request (bad value, empty or unreadable upload);
 * 404 - an unknown route, or an unknown id where no fallback applies (see
   :mod:`muselab.web.routes.recommend`);
-* 422 - a query parameter out of range or of the wrong type (e.g. ``k=0``, ``k=abc``);
-* 500 - a bug (the body names the exception type; the details go to the server log).
+* 413 - an upload over the size limit (:mod:`muselab.web.uploads`);
+* 415 - an upload of a file type muselab does not read;
+* 422 - a parameter out of range or of the wrong type (e.g. ``k=0``, ``k=abc``, ``bars=0``);
+* 500 - a bug (the body names the exception type; the details go to the server log);
+* 503 - the server cannot do this: no recommender loaded (``/recommend``, ``/similar``), or
+  a missing optional dependency.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from muselab.errors import InvalidInputError, MuselabError
+from muselab.errors import InvalidInputError, MissingDependencyError, MuselabError
 from muselab.recommend.serving import RecommendService, UnknownIdError
 from muselab.recommend.store import Store
 
@@ -34,29 +38,36 @@ def create_app(
     store: Store | str | None = None,
     *,
     service: RecommendService | None = None,
+    max_upload_mb: float = 50.0,
 ) -> FastAPI:
-    """Build the muselab web API around a fitted recommender.
+    """Build the muselab web API: studio, composition, analysis and (optional) recommendation.
 
     Parameters
     ----------
     model_dir : path-like, optional
-        A model folder written by ``muselab recommend fit`` (or ``save``).
+        A model folder written by ``muselab recommend fit`` (or ``save``).  Without it
+        (and without ``service``) the recommendation routes answer 503.
     store : Store or str, optional
         A catalogue store (or its URL) whose names and links are shown with the results.
     service : RecommendService, optional
         An already loaded service (instead of ``model_dir``), e.g. in tests.
+    max_upload_mb : float
+        Largest upload (``POST /analyze``, ``POST /compose/continue``), in MiB; larger is 413.
 
     Returns
     -------
     fastapi.FastAPI
-        Routes: ``GET /health``, ``GET /recommend/{user}?k=``, ``POST /recommend`` (a
-        listener's own library), ``GET /similar/{item}?k=``;
-        the OpenAPI description at ``/openapi.json`` and ``/docs``.
+        Routes: ``GET /`` (the studio page), ``GET /health``, ``GET /generators``,
+        ``POST /compose``, ``POST /compose/continue``, ``POST /analyze``,
+        ``GET /recommend/{user}?k=``, ``POST /recommend`` (a listener's own library),
+        ``GET /similar/{item}?k=``; the OpenAPI description at ``/openapi.json`` and
+        ``/docs`` (see ``docs/web.md``).
 
     Raises
     ------
     InvalidInputError
-        Neither ``model_dir`` nor ``service`` was given, or the folder does not exist.
+        The model folder does not exist or is not a model, or ``max_upload_mb`` is not
+        positive.
 
     Examples
     --------
@@ -66,11 +77,12 @@ def create_app(
     {'item': '89', 'rank': 1, 'score': 0.61, 'source': 'model', 'name': 'Lady Gaga', ...}
     """
     from muselab import __version__
-    from muselab.web.routes import recommend
+    from muselab.web.routes import analyze, compose, recommend, studio
+    from muselab.web.uploads import BodyLimitMiddleware
 
-    if service is None:
-        if model_dir is None:
-            raise InvalidInputError("create_app needs a model folder (model_dir=...) or a service")
+    if not 0 < max_upload_mb <= 10_000:
+        raise InvalidInputError(f"max_upload_mb must be in (0, 10000], got {max_upload_mb!r}")
+    if service is None and model_dir is not None:
         service = RecommendService.from_dir(model_dir, store=store)
     app = FastAPI(
         title="muselab",
@@ -78,11 +90,18 @@ def create_app(
         summary="Create, analyse and recommend music with AI.",
     )
     app.state.recommend = service
-    app.include_router(recommend.router)
+    app.state.max_upload_bytes = int(max_upload_mb * 1024 * 1024)
+    app.state.compose_cache = compose.ScoreCache()
+    app.add_middleware(BodyLimitMiddleware, max_bytes=app.state.max_upload_bytes)
+    for module in (studio, compose, analyze, recommend):
+        app.include_router(module.router)
 
     @app.get("/health", tags=["meta"])
     def health() -> dict[str, Any]:
-        """Liveness and what is being served (model, users, items, fit date)."""
+        """Liveness and what is being served (model, users, items, fit date; model null
+        when no recommender is loaded)."""
+        if service is None:
+            return {"status": "ok", "model": None}
         return service.health()
 
     _install_error_handlers(app)
@@ -97,6 +116,10 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(UnknownIdError)
     async def unknown_id(request: Request, exc: UnknownIdError) -> JSONResponse:
         return _error(404, str(exc))
+
+    @app.exception_handler(MissingDependencyError)
+    async def missing_dependency(request: Request, exc: MissingDependencyError) -> JSONResponse:
+        return _error(503, str(exc))
 
     @app.exception_handler(MuselabError)
     async def muselab_error(request: Request, exc: MuselabError) -> JSONResponse:

@@ -1,1 +1,1 @@
-"""Route modules of the web API, one per capability (recommendation now; studio later)."""
+"""Route modules of the web API, one per capability: studio, compose, analyze, recommend."""

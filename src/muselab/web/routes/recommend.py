@@ -12,18 +12,30 @@ Documented behaviour
 * ``GET /similar/{item}?k=10`` - the ``k`` most similar items.  An **unknown item** is a
   404, unless the model places it by content features (``"source": "content"``).
 * ``k`` outside 1..1000 or not an integer: 422.  Every error body is ``{"error": "..."}``.
+* A server started without a model (``muselab serve`` without ``--model``): 503 on every
+  route here, ``{"error": "no recommender loaded; start with muselab serve --model DIR"}``.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from muselab.recommend.serving import MAX_K, RecommendedList, RecommendService
 
-__all__ = ["HistoryIn", "HistoryOut", "ItemOut", "RecommendOut", "SimilarOut", "router"]
+__all__ = [
+    "NO_RECOMMENDER",
+    "HistoryIn",
+    "HistoryOut",
+    "ItemOut",
+    "RecommendOut",
+    "SimilarOut",
+    "router",
+]
+
+NO_RECOMMENDER = "no recommender loaded; start with muselab serve --model DIR"
 
 router = APIRouter(tags=["recommend"])
 
@@ -75,7 +87,9 @@ class SimilarOut(BaseModel):
 
 
 def _service(request: Request) -> RecommendService:
-    service: RecommendService = request.app.state.recommend
+    service: RecommendService | None = getattr(request.app.state, "recommend", None)
+    if service is None:
+        raise HTTPException(503, NO_RECOMMENDER)
     return service
 
 
