@@ -74,8 +74,8 @@ def load_clips(seed: int, progress: Any) -> list[Clip]:
         env = fr.beat_envelope(harmonic=h)
         rate = fr.sr / HOP
         bpms, mean_tg, _, _ = B._tempogram(env, rate)
-        cands = B.tempo_candidates(bpms, mean_tg, rate)
         h_acf = B._autocorrelation(h, mean_tg.size * 2)
+        cands = B.tempo_candidates(bpms, mean_tg, rate, h_acf)
         feats = B.level_features(cands, rate, h_acf, ref_bpm=100.0)
         ok = np.abs(cands[:, 0] / float(truth["tempo"]) - 1) < LABEL_TOLERANCE
         out.append(Clip(truth, fr, env, h, cands, feats, ok))

@@ -91,3 +91,13 @@ def test_beats_tempo_averages_away_the_frame_grid() -> None:
     assert abs(single / true_bpm - 1) > 0.01  # what the single-interval median gave
     assert B.beats_tempo(np.array([1.0])) == 0.0
     assert B.beats_tempo(np.array([1.0, 1.5, 2.0])) == pytest.approx(120.0)
+
+
+def test_legato_music_takes_its_beat_from_the_harmonic_changes() -> None:
+    """No periodic onsets (a held organ chord: flat envelope), harmony changing at 80/min."""
+    flat = np.ones(int(40 * RATE), dtype=np.float32)
+    t = B.estimate_tempo(flat, sr=SR, hop_length=HOP)
+    cands = B.tempo_candidates(t.bpms, t.mean_tempogram, RATE)
+    assert cands.shape[0] == 1  # no tempogram peak: only the strongest row in range
+    chorale = B.estimate_tempo(flat, sr=SR, hop_length=HOP, harmonic_env=_pulses(60 / 80))
+    assert chorale.bpm == pytest.approx(80, rel=0.03)

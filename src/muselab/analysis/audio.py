@@ -76,7 +76,7 @@ class AudioOptions:
     chord_qualities : tuple of str
         Chord vocabulary (mir_eval shorthands); ``("maj", "min")`` for triads only.
     start_bpm : float
-        Centre of the log-normal tempo prior (103.4 BPM, fitted with the other weights of
+        Centre of the log-normal tempo prior (103.3 BPM, fitted with the other weights of
         :data:`muselab.analysis.beats.TEMPO_LEVEL_WEIGHTS` on the valid split).
     follow_tempo : bool
         Let beats follow a drifting tempo (local tempo curve).
@@ -231,8 +231,9 @@ def track_beats(fr: Frames, opts: AudioOptions) -> tuple[_beats.TempoEstimate, F
     (chorales: 0.63 to 0.86), and 0.70 to 0.77 on 60 other training clips.  The beat
     level is then chosen among the tempogram peaks with the periodicity of the harmonic
     flux (:func:`muselab.analysis.beats.choose_tempo_level`): on the 284 valid-split
-    clips of ``benchmarks/tempo_levels.py``, tempo Acc2 0.84 -> 0.89 and beat F
-    0.82 -> 0.84 (weights fitted on one rendering, scored on the other).
+    clips of ``benchmarks/tempo_levels.py``, tempo Acc2 0.83 -> 0.90 and beat F
+    0.82 -> 0.85 (weights fitted on one rendering, scored on the other).  Legato music
+    without a tempogram peak takes its candidates from the harmonic flux.
     """
     harmonic = fr.harmonic_flux()
     env = fr.beat_envelope(harmonic=harmonic)

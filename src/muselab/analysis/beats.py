@@ -127,7 +127,7 @@ class TempoLevelWeights:
 
 
 TEMPO_LEVEL_WEIGHTS = TempoLevelWeights(
-    centre_bpm=103.4, width_octaves=0.58, harmonic_beat=0.07, harmonic_two_beats=0.153
+    centre_bpm=103.3, width_octaves=0.58, harmonic_beat=0.071, harmonic_two_beats=0.155
 )
 """Fitted on the *valid* split of the analysis test set (two renderings, 284 clips) by
 ``python benchmarks/tempo_levels.py`` (conditional logit over the candidates, L2 0.3);
@@ -214,14 +214,23 @@ def estimate_tempo(
         centre_bpm=weights.centre_bpm if start_bpm is None else float(start_bpm),
         width_octaves=weights.width_octaves if std_octaves is None else float(std_octaves),
     )
-    cands = tempo_candidates(bpms, mean_tg, frame_rate)
     h_acf = None if harmonic_env is None else _autocorrelation(harmonic_env, mean_tg.size * 2)
+    cands = tempo_candidates(bpms, mean_tg, frame_rate, h_acf)
     bpm, best = choose_tempo_level(cands, frame_rate, h_acf, weights=w)
     strength = float(mean_tg[best] / max(mean_tg[0], 1e-10))
     return TempoEstimate(bpm, float(np.clip(strength, 0, 1)), bpms, mean_tg, cols, col_frames)
 
 
-def tempo_candidates(bpms: F64, mean_tg: F64, frame_rate: float) -> F64:
+def _peaks_in_range(a: F64, bpms: F64) -> NDArray[np.int64]:
+    """Indices of the local maxima of ``a`` whose tempo is within 40..240 BPM."""
+    inner = np.arange(1, a.size - 1)
+    is_peak = (a[inner] > a[inner - 1]) & (a[inner] >= a[inner + 1])
+    return inner[is_peak & (bpms[inner] >= _MIN_BPM) & (bpms[inner] <= _MAX_BPM)]
+
+
+def tempo_candidates(
+    bpms: F64, mean_tg: F64, frame_rate: float, harmonic_acf: F64 | None = None
+) -> F64:
     """Peaks of the mean tempogram between 40 and 240 BPM: candidate beat levels.
 
     Parameters
@@ -230,18 +239,29 @@ def tempo_candidates(bpms: F64, mean_tg: F64, frame_rate: float) -> F64:
         Tempo of every tempogram row (lag) and the mean autocorrelation there.
     frame_rate : float
         Frames per second of the envelope.
+    harmonic_acf : np.ndarray [shape=(lags,)], optional
+        Normalised autocorrelation of the harmonic flux over frame lags.
 
     Returns
     -------
     np.ndarray [shape=(k, 3)]
         Per candidate: tempo (BPM, lag refined by parabolic interpolation), the mean
-        autocorrelation at the peak, and the peak's row.  When the tempogram has no peak
-        in range, the strongest row in range is the only candidate.
+        autocorrelation at the peak, and the peak's row (lag).  When the tempogram has no
+        peak in range - legato music whose onset envelope is not periodic, e.g. a chorale
+        on the organ - the peaks of ``harmonic_acf`` in range are the candidates (the
+        music changes notes on the beat), with the tempogram read at their lags; without
+        those, the strongest row in range is the only candidate.
     """
     a = np.asarray(mean_tg, dtype=np.float64)
-    inner = np.arange(1, a.size - 1)
-    is_peak = (a[inner] > a[inner - 1]) & (a[inner] >= a[inner + 1])
-    rows = inner[is_peak & (bpms[inner] >= _MIN_BPM) & (bpms[inner] <= _MAX_BPM)]
+    rows = _peaks_in_range(a, bpms)
+    if rows.size == 0 and harmonic_acf is not None:
+        lags = np.arange(harmonic_acf.size, dtype=np.float64)
+        with np.errstate(divide="ignore"):
+            h_bpms = 60.0 * frame_rate / lags
+        h_rows = _peaks_in_range(np.asarray(harmonic_acf, dtype=np.float64), h_bpms)
+        if h_rows.size:
+            at = np.interp(h_rows, np.arange(a.size), a)
+            return np.stack([h_bpms[h_rows], at, h_rows.astype(np.float64)], axis=1)
     if rows.size == 0:
         valid = np.nonzero((bpms >= _MIN_BPM) & (bpms <= _MAX_BPM))[0]
         best = int(valid[np.argmax(a[valid])])
