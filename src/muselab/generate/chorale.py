@@ -315,7 +315,8 @@ class ChoraleGenerator:
         if options.style is not None and options.style.strip().lower() != "chorale":
             raise InvalidInputError(
                 f"unknown style {options.style!r} for the chorale generator; its one style is "
-                "'chorale' (folk styles: use -g transformer, lstm, vae, gan, markov or rules)"
+                "'chorale' (folk styles belong to the transformer, lstm, vae, gan, markov and "
+                "rules generators)"
             )
         ts = options.time_signature or TimeSignature(0, 4, 4)
         beats = _beats_per_bar(ts)
