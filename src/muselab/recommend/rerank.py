@@ -121,7 +121,9 @@ class Rerank(BaseRecommender):
         self._specs = parse_parts(self.params.parts)
         self.parts: list[BaseRecommender] = []
         self._booster: Any = None
+        self._log_pop = np.zeros(0, np.float32)
         self.validation: dict[str, Any] = {}
+        self._lgb = _lightgbm()  # imported here (~1.5 s the first time), not inside fit
 
     # ------------------------------------------------------------------ features
     def _make_parts(self) -> list[BaseRecommender]:
@@ -143,28 +145,29 @@ class Rerank(BaseRecommender):
         users: np.ndarray,
         rows: sp.csr_matrix,
         log_pop: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        with_mean: bool = False,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
         """Candidates of ``rows`` and their features.
 
         Returns ``(row_of, item_of, features, mean_z)``: the row and item of every
-        candidate, its feature matrix, and the parts' mean z-score of every item (for
-        the items that are not candidates).
+        candidate, its feature matrix, and (``with_mean``) the parts' mean z-score of every
+        item (for the items that are not candidates).
         """
         c = self.params.candidates
         n, n_items = rows.shape
         seen_r, seen_c = rows.nonzero()
         zs, raws, tops = [], [], []
-        mean_z = np.zeros((n, n_items), np.float32)
+        mean_z = np.zeros((n, n_items), np.float32) if with_mean else None
         for (name, _), m in zip(self._specs, parts, strict=True):
             raw = np.asarray(m._score(users, rows), np.float32)
             z = _zscore(raw)
-            mean_z += z
+            if mean_z is not None:
+                mean_z += z
             z[seen_r, seen_c] = -np.inf
             zs.append(z)
             tops.append(top_k(z, c)[0])
             if name == "social":
                 raws.append(raw)
-        mean_z /= len(parts)
         cand = np.hstack(tops)  # (n, parts * c); -1 pads
         cand = np.sort(cand, axis=1)
         keep = cand >= 0
@@ -191,7 +194,7 @@ class Rerank(BaseRecommender):
     def _fit(self, train: Interactions) -> None:
         from muselab.recommend.splits import holdout_split
 
-        lgb = _lightgbm()
+        lgb = self._lgb
         p = self.params
         fit_part, val_part = holdout_split(
             train, test_fraction=p.validation_fraction, seed=p.seed + 3000
@@ -247,15 +250,20 @@ class Rerank(BaseRecommender):
             "features": self.feature_names(),
         }
         self.parts = [m.fit(train) for m in self._make_parts()]
+        self._log_pop = np.log1p(train.item_counts()).astype(np.float32)
 
     # ------------------------------------------------------------------ scoring
     def _score(self, users: np.ndarray, rows: sp.csr_matrix) -> np.ndarray:
         if self._booster is None:  # pragma: no cover - fit/load set it
             raise CorruptFileError("rerank model has no trees")
-        log_pop = np.log1p(self.interactions.item_counts()).astype(np.float32)
-        row_of, item_of, x, mean_z = self._features(self.parts, users, rows, log_pop)
-        # non-candidates: below every candidate, in the order of the parts' mean z-score
-        out = (1.0 / (1.0 + np.exp(-np.clip(mean_z, -30, 30)))).astype(np.float32)
+        row_of, item_of, x, mean_z = self._features(
+            self.parts, users, rows, self._log_pop, with_mean=True
+        )
+        assert mean_z is not None
+        # non-candidates: below every candidate (scores 2..3), in the order of the parts'
+        # summed z-scores (shifted to at most 1)
+        out = mean_z
+        out -= out.max(axis=1, keepdims=True) - np.float32(1.0)
         if len(row_of):
             out[row_of, item_of] = 2.0 + self._booster.predict(x, num_threads=1)
         return out
@@ -289,7 +297,8 @@ class Rerank(BaseRecommender):
         return {"validation": self.validation}
 
     def _restore(self, arrays: Any, extra: Any) -> None:
-        lgb = _lightgbm()
+        lgb = self._lgb
+        self._log_pop = np.log1p(self.interactions.item_counts()).astype(np.float32)
         try:
             text = bytes(np.asarray(arrays["booster"], np.uint8)).decode("utf-8")
             self._booster = lgb.Booster(model_str=text)
