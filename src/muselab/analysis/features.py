@@ -49,7 +49,7 @@ from muselab.errors import CorruptFileError, InvalidInputError, MuselabError
 
 __all__ = ["FEATURE_NAMES", "FEATURE_VERSION", "FeatureTable", "extract_features", "feature_table"]
 
-FEATURE_VERSION = 1
+FEATURE_VERSION = 2  # 2: tempo from the metrical-level choice of analysis.beats (Nov 2026)
 FEATURE_NAMES: tuple[str, ...] = (
     *(f"mfcc_mean_{i:02d}" for i in range(20)),
     *(f"mfcc_std_{i:02d}" for i in range(20)),
