@@ -322,3 +322,17 @@ def test_round_trip_property(tmp_path_factory: pytest.TempPathFactory, score: Sc
     assert back.key_signatures == score.key_signatures
     assert back.time_signatures == score.time_signatures
     assert back.tempos == score.tempos
+
+
+def test_chord_root_outside_the_key_has_no_natural_sign(tmp_path: Path) -> None:
+    score = Score(
+        tracks=[Track("Melody", notes=[Note(62, 0, 480), Note(60, 480, 480)])],
+        key_signatures=[KeySignature(0, "D", "major")],
+        chords=[ChordSymbol(0, 480, "D:maj"), ChordSymbol(480, 480, "C:maj")],
+    )
+    xml = musicxml_string(score)
+    assert "<root-step>C</root-step>" in xml
+    assert "<root-alter>0</root-alter>" not in xml
+    path = tmp_path / "t.musicxml"
+    path.write_text(xml, encoding="utf-8")
+    assert [c.label for c in read_music21(path).chords] == ["D:maj", "C:maj"]

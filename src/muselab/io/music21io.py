@@ -796,7 +796,12 @@ def musicxml_string(score: Score) -> str:
         data = exporter.parse()
     except Exception as exc:  # music21 export failures are bugs on valid input
         raise RenderError(f"music21 could not write MusicXML ({_one_line(exc)})") from exc
-    return bytes(data).decode("utf-8")
+    # music21 gives a chord-symbol root outside the key an explicit natural (<root-alter>0),
+    # which notation programs print as "C♮"; lead sheets write plain "C".
+    return _ZERO_ALTER.sub("", bytes(data).decode("utf-8"))
+
+
+_ZERO_ALTER = re.compile(r"\s*<(root|bass)-alter>0</(root|bass)-alter>")
 
 
 def write_musicxml(score: Score, path: str | os.PathLike[str]) -> Path:
