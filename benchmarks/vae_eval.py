@@ -140,7 +140,7 @@ def attributes(model: MusicVAE, tok: torch.Tensor, met: torch.Tensor) -> dict[st
     out = {}
     for name in ATTRIBUTES:
         vec = model.attribute_vector(name)
-        vals = [measure(name, model.decode(mu + a * vec, met, greedy=True)) for a in (-1, 0, 1)]
+        vals = [measure(name, model.decode(mu + a * vec, met, greedy=True)) for a in (-1, 0, 1, 2)]
         out[name] = vals
     return out
 
@@ -203,8 +203,8 @@ def main() -> None:
         f"{data_i['in_scale']:.3f} |",
         "",
         "## Attribute vectors (500 test melodies, greedy decoding of z + a * v)\n",
-        "| attribute | measured as | a = -1 | a = 0 | a = +1 |",
-        "|---|---|---:|---:|---:|",
+        "| attribute | measured as | a = -1 | a = 0 | a = +1 | a = +2 |",
+        "|---|---|---:|---:|---:|---:|",
     ]
     what = {
         "more_notes": "notes per 2 bars",
@@ -212,7 +212,7 @@ def main() -> None:
         "minor": "minor thirds / all thirds above the tonic",
     }
     for name, vals in attr.items():
-        lines.append(f"| {name} | {what[name]} | {vals[0]:.2f} | {vals[1]:.2f} | {vals[2]:.2f} |")
+        lines.append(f"| {name} | {what[name]} | " + " | ".join(f"{v:.2f}" for v in vals) + " |")
     text = "\n".join(lines) + "\n"
     print(text)
     if args.out:

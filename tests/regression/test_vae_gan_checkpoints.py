@@ -61,9 +61,9 @@ def test_vae_reconstructs_and_samples() -> None:
     assert g is not None and r is not None
     a, b = g.tokens[:2].ravel(), r.tokens[:2].ravel()
     keep = a != tb.PAD
-    # Measured 0.59 per step (the held-out mean is 0.69, benchmarks/vae_eval.md); the notes
-    # come back in the key and register of the phrase.
-    assert float(np.mean(a[keep] == b[keep])) >= 0.55
+    # Measured 0.72 per step (the held-out greedy mean is 0.82, benchmarks/vae_eval.md); the
+    # notes come back in the key and register of the phrase.
+    assert float(np.mean(a[keep] == b[keep])) >= 0.65
     pitches = [n.pitch for n in rec.tracks[0].notes]
     assert np.mean([p % 12 in (2, 4, 6, 7, 9, 11, 1) for p in pitches]) >= 0.9
     assert abs(np.mean(pitches) - np.mean([n.pitch for n in phrase.tracks[0].notes])) < 5
