@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cli_helpers import assert_one_line_error, run
+from cli_helpers import assert_one_line_error, run, serving
 from muselab.recommend.store import Store
 
 
@@ -318,35 +318,10 @@ def test_serve_bad_model_folder_is_one_line(
 
 def test_serve_answers_http(model_dir: Path) -> None:
     """`muselab serve` in a subprocess answers /health and /recommend on localhost."""
-    import socket
-    import subprocess
-    import sys
-    import time
-
-    import httpx
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    cmd = [sys.executable, "-m", "muselab", "serve", "--model", str(model_dir), "--port", str(port)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 60
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
-            while True:
-                assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-                try:
-                    health = client.get("/health")
-                    break
-                except httpx.TransportError:
-                    assert time.monotonic() < deadline, "muselab serve did not start in 60 s"
-                    time.sleep(0.1)
-            assert health.json()["model"] == "itemknn"
-            body = client.get("/recommend/u7", params={"k": 1}).json()
-            assert body["items"][0]["item"] == "c"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+    with serving("--model", str(model_dir), timeout=10) as client:
+        assert client.get("/health").json()["model"] == "itemknn"
+        body = client.get("/recommend/u7", params={"k": 1}).json()
+        assert body["items"][0]["item"] == "c"
 
 
 @pytest.mark.shared_data

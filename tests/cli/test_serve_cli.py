@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
-from cli_helpers import assert_one_line_error, run
+from cli_helpers import assert_one_line_error, run, serving
 
 
 def test_store_needs_a_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -22,28 +17,10 @@ def test_store_needs_a_model(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 
 
 def test_serve_without_a_model_answers_http() -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    cmd = [sys.executable, "-m", "muselab", "serve", "--port", str(port)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 60
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-            while True:
-                assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-                try:
-                    health = client.get("/health")
-                    break
-                except httpx.TransportError:
-                    assert time.monotonic() < deadline, "muselab serve did not start in 60 s"
-                    time.sleep(0.1)
-            assert health.json() == {"status": "ok", "model": None}
-            assert "muselab studio" in client.get("/").text
-            r = client.post("/compose", json={"generator": "rules", "bars": 2, "seed": 1})
-            assert r.status_code == 200 and r.content.startswith(b"MThd")
-            r = client.get("/recommend/u1")
-            assert r.status_code == 503 and "muselab serve --model" in r.json()["error"]
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+    with serving() as client:
+        assert client.get("/health").json() == {"status": "ok", "model": None}
+        assert "muselab studio" in client.get("/").text
+        r = client.post("/compose", json={"generator": "rules", "bars": 2, "seed": 1})
+        assert r.status_code == 200 and r.content.startswith(b"MThd")
+        r = client.get("/recommend/u1")
+        assert r.status_code == 503 and "muselab serve --model" in r.json()["error"]
