@@ -118,3 +118,26 @@ def test_too_little_data_is_a_clear_error() -> None:
     one_each = Interactions.from_arrays([f"u{n}" for n in range(20)], ["a", "b"] * 10, [1.0] * 20)
     with pytest.raises(InvalidInputError, match="rerank: "):
         create_recommender("rerank", {"parts": "popularity,itemknn", **SMALL}).fit(one_each)
+
+
+@pytest.mark.parametrize("exclude_seen", [True, False])
+@pytest.mark.parametrize("k", [1, 3, 10, 12])
+def test_candidate_fast_path_matches_the_full_ranking(
+    model: Rerank, data: Interactions, k: int, exclude_seen: bool
+) -> None:
+    # Rerank._ranked sorts only the candidates; BaseRecommender._ranked ranks every item.
+    # Same items, scores and fallback flags, ties included (the small trees tie a lot).
+    from muselab.recommend.base import BaseRecommender
+
+    users = np.arange(data.n_users)
+    rows = data.matrix[users]
+    fast = model._ranked(users, rows, k, exclude_seen)
+    full = BaseRecommender._ranked(model, users, rows, k, exclude_seen)
+    for a, b in zip(fast, full, strict=True):
+        np.testing.assert_array_equal(a, b)
+    history = data.matrix[users[:5]]
+    new = np.full(5, -1)
+    fast = model._ranked(new, history, k, exclude_seen)
+    full = BaseRecommender._ranked(model, new, history, k, exclude_seen)
+    for a, b in zip(fast, full, strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -25,6 +25,7 @@ z-score); items in the history passed to ``_score`` are never candidates.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -33,7 +34,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from muselab.errors import CorruptFileError, InvalidInputError, MissingDependencyError
-from muselab.recommend.base import BaseRecommender, Params, top_k
+from muselab.recommend.base import _CHUNK, BaseRecommender, Params, top_k
 from muselab.recommend.data import Interactions
 from muselab.recommend.hybrid import _zscore, parse_parts
 
@@ -50,6 +51,15 @@ def _lightgbm() -> Any:
             "the rerank model needs LightGBM: pip install lightgbm"
         ) from exc
     return lightgbm
+
+
+def _fixed(scores: np.ndarray) -> Callable[[np.ndarray, sp.csr_matrix], np.ndarray]:
+    """A scorer that returns ``scores`` whatever it is asked."""
+
+    def scorer(users: np.ndarray, rows: sp.csr_matrix) -> np.ndarray:
+        return scores
+
+    return scorer
 
 
 @dataclass(frozen=True)
@@ -150,8 +160,8 @@ class Rerank(BaseRecommender):
         """Candidates of ``rows`` and their features.
 
         Returns ``(row_of, item_of, features, mean_z)``: the row and item of every
-        candidate, its feature matrix, and (``with_mean``) the parts' mean z-score of every
-        item (for the items that are not candidates).
+        candidate (sorted by row, then item), its feature matrix, and (``with_mean``) the
+        parts' summed z-score of every item (for the items that are not candidates).
         """
         c = self.params.candidates
         n, n_items = rows.shape
@@ -168,22 +178,22 @@ class Rerank(BaseRecommender):
             tops.append(top_k(z, c)[0])
             if name == "social":
                 raws.append(raw)
-        cand = np.hstack(tops)  # (n, parts * c); -1 pads
-        cand = np.sort(cand, axis=1)
-        keep = cand >= 0
+        cand = np.hstack(tops)  # (n, parts * c); -1 pads; slot s = part s // c, rank s % c
+        order = np.argsort(cand, axis=1, kind="stable")
+        cand = np.take_along_axis(cand, order, axis=1)
+        valid = cand >= 0
+        keep = valid.copy()
         keep[:, 1:] &= cand[:, 1:] != cand[:, :-1]
         row_of, col = np.nonzero(keep)
         item_of = cand[row_of, col]
         feats = [np.where(np.isfinite(z[row_of, item_of]), z[row_of, item_of], -10.0) for z in zs]
-        rank = np.full((n, n_items), c, np.int32)
-        ar = np.arange(n)[:, None]
-        for top in tops:
-            rank[:] = c
-            ok = top >= 0
-            rank[np.broadcast_to(ar, top.shape)[ok], top[ok]] = np.broadcast_to(
-                np.arange(c), top.shape
-            )[ok]
-            feats.append(np.log1p(rank[row_of, item_of]).astype(np.float32))
+        # rank of every candidate in every part's list (c when the part did not propose it),
+        # from the slots of the sorted lists: no dense (n, n_items) rank matrix
+        group = np.cumsum(keep, axis=None).reshape(keep.shape) - 1  # candidate of each slot
+        rank = np.full((len(row_of), len(tops)), c, np.int32)
+        slot = order[valid]
+        rank[group[valid], slot // c] = slot % c
+        feats += [np.log1p(rank[:, p]).astype(np.float32) for p in range(len(tops))]
         feats += [r[row_of, item_of] for r in raws]
         feats.append(log_pop[item_of])
         feats.append(np.log1p(np.diff(rows.indptr)).astype(np.float32)[row_of])
@@ -253,20 +263,79 @@ class Rerank(BaseRecommender):
         self._log_pop = np.log1p(train.item_counts()).astype(np.float32)
 
     # ------------------------------------------------------------------ scoring
-    def _score(self, users: np.ndarray, rows: sp.csr_matrix) -> np.ndarray:
+    def _candidate_scores(
+        self, users: np.ndarray, rows: sp.csr_matrix
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(row_of, item_of, out)``: the candidates and the full score matrix ``out``.
+
+        Candidates score ``2 + p`` (``p`` the trees' probability, in 0..1); the other items
+        score at most 1, in the order of the parts' summed z-scores."""
         if self._booster is None:  # pragma: no cover - fit/load set it
             raise CorruptFileError("rerank model has no trees")
         row_of, item_of, x, mean_z = self._features(
             self.parts, users, rows, self._log_pop, with_mean=True
         )
         assert mean_z is not None
-        # non-candidates: below every candidate (scores 2..3), in the order of the parts'
-        # summed z-scores (shifted to at most 1)
         out = mean_z
         out -= out.max(axis=1, keepdims=True) - np.float32(1.0)
         if len(row_of):
             out[row_of, item_of] = 2.0 + self._booster.predict(x, num_threads=1)
-        return out
+        return row_of, item_of, out
+
+    def _score(self, users: np.ndarray, rows: sp.csr_matrix) -> np.ndarray:
+        return self._candidate_scores(users, rows)[2]
+
+    def _ranked(
+        self,
+        users: np.ndarray,
+        rows: sp.csr_matrix,
+        k: int,
+        exclude_seen: bool,
+        scorer: Callable[[np.ndarray, sp.csr_matrix], np.ndarray] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Top-``k`` as :meth:`BaseRecommender._ranked`, sorting only the candidates.
+
+        Candidates score above 2 and every other item at most 1 (+ a tie-break below
+        ``1e-6`` of the largest score), so when a row has at least ``k`` candidates its top
+        ``k`` are candidates, whether or not seen items are excluded (seen items are never
+        candidates).  Rows with fewer candidates, and ``scorer`` calls (similar items), take
+        the general path, and so does a row where two of its best ``k + 1`` candidates tie
+        exactly (there the general path's selection order decides), so the lists are the
+        same as the general path's.
+        """
+        if scorer is not None or k > self.params.candidates:
+            return super()._ranked(users, rows, k, exclude_seen, scorer)
+        n = len(users)
+        out_i = np.full((n, k), -1, np.int64)
+        out_s = np.full((n, k), -np.inf, np.float32)
+        out_f = np.zeros((n, k), bool)
+        for lo in range(0, n, _CHUNK):
+            hi = min(lo + _CHUNK, n)
+            u, r = users[lo:hi], rows[lo:hi]
+            row_of, item_of, out = self._candidate_scores(u, r)
+            bounds = np.searchsorted(row_of, np.arange(hi - lo + 1))  # row_of is sorted
+            # the general path's tie-break scale: the largest |score| of the row
+            scale = np.maximum(out.max(axis=1, initial=0.0), -out.min(axis=1, initial=0.0))
+            if np.diff(bounds).min() < k or not np.isfinite(scale).all():
+                i, s, f = super()._ranked(u, r, k, exclude_seen, _fixed(out))
+                out_i[lo:hi], out_s[lo:hi], out_f[lo:hi] = i, s, f
+                continue
+            eps = np.where(scale > 0, scale * 1e-6, 1e-6).astype(np.float32)
+            raw = out[row_of, item_of]
+            tied = raw + eps[row_of] * self._tiebreak[item_of]
+            for j in range(hi - lo):
+                a, b = bounds[j], bounds[j + 1]
+                best = a + np.argsort(-tied[a:b], kind="stable")[: k + 1]
+                head = tied[best]
+                if (head[1:] == head[:-1]).any():  # an exact tie decides: as the general path
+                    i, s, f = super()._ranked(
+                        u[j : j + 1], r[j : j + 1], k, exclude_seen, _fixed(out[j : j + 1])
+                    )
+                    out_i[lo + j], out_s[lo + j], out_f[lo + j] = i[0], s[0], f[0]
+                    continue
+                out_i[lo + j] = item_of[best[:k]]
+                out_s[lo + j] = raw[best[:k]]
+        return out_i, out_s, out_f
 
     def _similar(self, item: int) -> np.ndarray:
         total = np.zeros(self.interactions.n_items, np.float32)
