@@ -12,12 +12,13 @@ feature row per (user, item):
   many friends listen to the item, with binary weighting);
 * ``log1p`` of the item's number of training users and of the user's number of items.
 
-A LightGBM classifier (binary log-loss) learns which candidates are relevant.  Its training
-labels come from a validation split carved out of the training data (per-user random
-hold-out): the parts are fitted on the rest, their candidates for the held-out items are
-labelled, the trees are trained, and the parts are re-fitted on all the training data.  Test
-data is never seen.  Unlike a linear blend (:class:`~muselab.recommend.hybrid.Hybrid`), the
-trees can weigh a part differently for light and heavy listeners, popular and rare items.
+A LightGBM classifier (binary log-loss; or LambdaRank with ``objective="lambdarank"``)
+learns which candidates are relevant.  Its training labels come from a validation split
+carved out of the training data (per-user random hold-out): the parts are fitted on the
+rest, their candidates for the held-out items are labelled, the trees are trained, and the
+parts are re-fitted on all the training data.  Test data is never seen.  Unlike a linear
+blend (:class:`~muselab.recommend.hybrid.Hybrid`), the trees can weigh a part differently
+for light and heavy listeners, popular and rare items.
 
 Items outside every part's list rank below all candidates (ordered by the parts' mean
 z-score); items in the history passed to ``_score`` are never candidates.
@@ -83,6 +84,9 @@ class RerankParams(Params):
         Share of each user's training items held out to label the candidates.
     seed : int
         Seed of the validation split and of the trees' bagging.
+    objective : {"binary", "lambdarank"}
+        LightGBM objective: a classifier of relevant candidates (log-loss), or LambdaRank
+        (NDCG of each user's candidate list; scores mapped to 0..1 by a logistic).
     """
 
     parts: str = _DEFAULT_PARTS
@@ -93,6 +97,7 @@ class RerankParams(Params):
     min_data_in_leaf: int = 200
     validation_fraction: float = 0.2
     seed: int = 0
+    objective: str = "binary"
 
     def __post_init__(self) -> None:
         parse_parts(self.parts)
@@ -107,6 +112,10 @@ class RerankParams(Params):
         if not 0 < self.validation_fraction < 1:
             raise InvalidInputError(
                 f"validation_fraction must be in (0, 1), got {self.validation_fraction!r}"
+            )
+        if self.objective not in ("binary", "lambdarank"):
+            raise InvalidInputError(
+                f"objective must be 'binary' or 'lambdarank', got {self.objective!r}"
             )
 
 
@@ -204,12 +213,27 @@ class Rerank(BaseRecommender):
     def _fit(self, train: Interactions) -> None:
         from muselab.recommend.splits import holdout_split
 
-        lgb = self._lgb
         p = self.params
         fit_part, val_part = holdout_split(
             train, test_fraction=p.validation_fraction, seed=p.seed + 3000
         )
         parts = [m.fit(fit_part) for m in self._make_parts()]
+        x_all, y_all, groups, covered = self._training_rows(parts, fit_part, val_part)
+        self._booster = self._train_trees(x_all, y_all, groups)
+        self.validation = {
+            "rows": len(y_all),
+            "positives": int(y_all.sum()),
+            "candidate_recall": covered / max(val_part.nnz, 1),
+            "features": self.feature_names(),
+        }
+        self.parts = [m.fit(train) for m in self._make_parts()]
+        self._log_pop = np.log1p(train.item_counts()).astype(np.float32)
+
+    def _training_rows(
+        self, parts: list[BaseRecommender], fit_part: Interactions, val_part: Interactions
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+        """Labelled candidate rows of the users in ``val_part`` for ``parts`` fitted on
+        ``fit_part``: ``(features, labels, rows per user, held-out items covered)``."""
         users = np.flatnonzero(np.diff(val_part.matrix.indptr) > 0)
         if len(users) == 0:
             raise InvalidInputError(
@@ -217,7 +241,7 @@ class Rerank(BaseRecommender):
                 "per user to learn a ranker"
             )
         log_pop = np.log1p(fit_part.item_counts()).astype(np.float32)
-        xs, ys = [], []
+        xs, ys, gs = [], [], []
         covered = 0
         for lo in range(0, len(users), 512):
             u = users[lo : lo + 512]
@@ -231,14 +255,22 @@ class Rerank(BaseRecommender):
             covered += int(label.sum())
             xs.append(x)
             ys.append(label)
+            size = np.diff(bounds)
+            gs.append(size[size > 0])
         x_all, y_all = np.vstack(xs), np.concatenate(ys)
         if y_all.min() == y_all.max():
             raise InvalidInputError(
                 "rerank: the parts' candidates hold no (or only) held-out items; "
                 "raise candidates or use more data"
             )
+        return x_all, y_all, np.concatenate(gs), covered
+
+    def _train_trees(self, x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> Any:
+        """LightGBM trees on labelled candidate rows (``groups``: rows per user, in order)."""
+        lgb = self._lgb
+        p = self.params
         booster_params = {
-            "objective": "binary",
+            "objective": p.objective,
             "learning_rate": p.learning_rate,
             "num_leaves": p.num_leaves,
             "min_data_in_leaf": p.min_data_in_leaf,
@@ -251,16 +283,23 @@ class Rerank(BaseRecommender):
             "num_threads": 1,
             "verbose": -1,
         }
-        data = lgb.Dataset(x_all, y_all, feature_name=self.feature_names(), free_raw_data=True)
-        self._booster = lgb.train(booster_params, data, num_boost_round=p.rounds)
-        self.validation = {
-            "rows": len(y_all),
-            "positives": int(y_all.sum()),
-            "candidate_recall": covered / max(val_part.nnz, 1),
-            "features": self.feature_names(),
-        }
-        self.parts = [m.fit(train) for m in self._make_parts()]
-        self._log_pop = np.log1p(train.item_counts()).astype(np.float32)
+        if p.objective == "lambdarank":
+            booster_params["eval_at"] = [10]
+        data = lgb.Dataset(
+            x,
+            y,
+            group=groups if p.objective == "lambdarank" else None,
+            feature_name=self.feature_names(),
+            free_raw_data=True,
+        )
+        return lgb.train(booster_params, data, num_boost_round=p.rounds)
+
+    def _predict(self, x: np.ndarray) -> np.ndarray:
+        """The trees' score of candidate rows, in (0, 1) (a probability for ``binary``)."""
+        raw = self._booster.predict(x, num_threads=1)
+        if self.params.objective == "binary":
+            return np.asarray(raw)
+        return np.asarray(1.0 / (1.0 + np.exp(-np.asarray(raw, np.float64))))
 
     # ------------------------------------------------------------------ scoring
     def _candidate_scores(
@@ -279,7 +318,7 @@ class Rerank(BaseRecommender):
         out = mean_z
         out -= out.max(axis=1, keepdims=True) - np.float32(1.0)
         if len(row_of):
-            out[row_of, item_of] = 2.0 + self._booster.predict(x, num_threads=1)
+            out[row_of, item_of] = 2.0 + self._predict(x)
         return row_of, item_of, out
 
     def _score(self, users: np.ndarray, rows: sp.csr_matrix) -> np.ndarray:
