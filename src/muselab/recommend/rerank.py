@@ -174,7 +174,10 @@ class Rerank(BaseRecommender):
         """
         c = self.params.candidates
         n, n_items = rows.shape
-        seen_r, seen_c = rows.nonzero()
+        # rows.nonzero() without SciPy's COO round trip (same order: row-major)
+        stored = rows.data != 0
+        seen_r = np.repeat(np.arange(n), np.diff(rows.indptr))[stored]
+        seen_c = rows.indices[stored]
         zs, raws, tops = [], [], []
         mean_z = np.zeros((n, n_items), np.float32) if with_mean else None
         for (name, _), m in zip(self._specs, parts, strict=True):
@@ -350,7 +353,7 @@ class Rerank(BaseRecommender):
         out_f = np.zeros((n, k), bool)
         for lo in range(0, n, _CHUNK):
             hi = min(lo + _CHUNK, n)
-            u, r = users[lo:hi], rows[lo:hi]
+            u, r = users[lo:hi], (rows if hi - lo == n else rows[lo:hi])
             row_of, item_of, out = self._candidate_scores(u, r)
             bounds = np.searchsorted(row_of, np.arange(hi - lo + 1))  # row_of is sorted
             # the general path's tie-break scale: the largest |score| of the row
