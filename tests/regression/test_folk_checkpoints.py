@@ -24,7 +24,7 @@ def test_shipped_checkpoint_loads_and_samples_a_valid_8_bar_tune(kind: str) -> N
     assert cfg["extra"]["tokenizer"]["tokens"] == list(FolkTokenizer().names)
     assert report["best_valid_loss"] == pytest.approx(cfg["extra"]["training"]["valid_loss"])
     # nats per token on the valid tunes (a random model: log(317) = 5.76)
-    assert report["best_valid_loss"] < {"transformer": 1.05, "lstm": 1.45}[kind]
+    assert report["best_valid_loss"] < {"transformer": 1.05, "lstm": 1.15}[kind]
     gen = get_generator(kind)
     assert isinstance(gen, NeuralFolkGenerator) and gen.name == kind
     score = gen.generate(ComposeOptions(bars=8, key="D major", meter="6/8", seed=42))
