@@ -297,16 +297,26 @@ class Hybrid(BaseRecommender):
         self.validation = dict(extra.get("validation", {}))
 
     def _save_parts(self, directory: Path) -> None:
-        for n, m in enumerate(self.parts):
-            sub = directory / f"{n}-{m.name}"
-            sub.mkdir()
-            m._write(sub)
+        save_parts(self.parts, directory)
 
     def _load_parts(self, directory: Path) -> None:
-        subs = sorted(directory.iterdir(), key=lambda d: int(d.name.split("-")[0]))
-        self.parts = [BaseRecommender.load(d) for d in subs]
-        if len(self.parts) != len(self._specs):
-            raise InvalidInputError(
-                f"{str(directory)!r} holds {len(self.parts)} parts, the config names "
-                f"{len(self._specs)}"
-            )
+        self.parts = load_parts(directory, len(self._specs))
+
+
+def save_parts(parts: Sequence[BaseRecommender], directory: Path) -> None:
+    """Write each part model into ``directory/<n>-<name>`` (for models made of parts)."""
+    for n, m in enumerate(parts):
+        sub = directory / f"{n}-{m.name}"
+        sub.mkdir()
+        m._write(sub)
+
+
+def load_parts(directory: Path, expected: int) -> list[BaseRecommender]:
+    """Read the part models :func:`save_parts` wrote; there must be ``expected`` of them."""
+    subs = sorted(directory.iterdir(), key=lambda d: int(d.name.split("-")[0]))
+    parts = [BaseRecommender.load(d) for d in subs]
+    if len(parts) != expected:
+        raise InvalidInputError(
+            f"{str(directory)!r} holds {len(parts)} parts, the config names {expected}"
+        )
+    return parts

@@ -37,7 +37,7 @@ import scipy.sparse as sp
 from muselab.errors import CorruptFileError, InvalidInputError, MissingDependencyError
 from muselab.recommend.base import _CHUNK, BaseRecommender, Params, top_k
 from muselab.recommend.data import Interactions
-from muselab.recommend.hybrid import _zscore, parse_parts
+from muselab.recommend.hybrid import _zscore, load_parts, parse_parts, save_parts
 
 __all__ = ["Rerank", "RerankParams"]
 
@@ -418,16 +418,7 @@ class Rerank(BaseRecommender):
         self.validation = dict(extra.get("validation", {}))
 
     def _save_parts(self, directory: Path) -> None:
-        for n, m in enumerate(self.parts):
-            sub = directory / f"{n}-{m.name}"
-            sub.mkdir()
-            m._write(sub)
+        save_parts(self.parts, directory)
 
     def _load_parts(self, directory: Path) -> None:
-        subs = sorted(directory.iterdir(), key=lambda d: int(d.name.split("-")[0]))
-        self.parts = [BaseRecommender.load(d) for d in subs]
-        if len(self.parts) != len(self._specs):
-            raise InvalidInputError(
-                f"{str(directory)!r} holds {len(self.parts)} parts, the config names "
-                f"{len(self._specs)}"
-            )
+        self.parts = load_parts(directory, len(self._specs))
