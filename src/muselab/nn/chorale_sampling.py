@@ -378,7 +378,8 @@ class _RNNDecoder:
         self.tok = BOS
 
     def begin_frame(self, frame: int, prev: Tensor) -> None:
-        pass
+        """Nothing to prepare: the hidden state already holds the past and ``prev`` comes
+        with every token (:meth:`next`)."""
 
     def next(self, slot: int, floor: int, prev: Tensor) -> Tensor:
         lp, self.hidden = self.model.step(
