@@ -277,11 +277,10 @@ def tempo_candidates(
 
 def _autocorrelation(x: F32, max_lag: int) -> F64:
     """Normalised autocorrelation (lag 0 = 1) of a mean-removed signal, lags 0..max_lag-1."""
+    import librosa
+
     v = np.asarray(x, dtype=np.float64)
-    v = v - v.mean()
-    n = 1 << int(2 * v.size - 1).bit_length()
-    spec = np.fft.rfft(v, n)
-    ac = np.fft.irfft(spec * np.conj(spec), n)[:max_lag]
+    ac = librosa.autocorrelate(v - v.mean(), max_size=max_lag)
     out = np.zeros(max_lag)
     out[: ac.size] = ac / ac[0] if ac.size and ac[0] > 0 else 0.0
     return out
